@@ -1,0 +1,1 @@
+"""Salon connectors: one module per platform, the protocol in base.py."""
