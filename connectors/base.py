@@ -186,6 +186,14 @@ class Connector(ABC):
         if capability not in self.capabilities:
             raise Unsupported(f"{self.platform} cannot {capability.value}", platform=self.platform)
 
+    def cursor_position(self, cursor: str) -> Any:
+        """A sortable value for ``cursor``: the store refuses to save a cursor that goes back.
+
+        The default treats cursors as opaque (always equal); connectors whose cursors have an
+        order (ids, timestamps, offsets) override this.
+        """
+        return 0
+
     @abstractmethod
     async def fetch(self, source: Source, cursor: str | None) -> FetchResult:
         """Fetch at most ``source.max_pages`` pages newer than ``cursor``."""
