@@ -108,6 +108,7 @@ class FetchResult:
     next_cursor: str | None
     has_more: bool = False
     requests_made: int = 0
+    warnings: list[str] = field(default_factory=list)  # items skipped, and why
 
 
 @dataclass(frozen=True, slots=True)

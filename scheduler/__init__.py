@@ -1,0 +1,1 @@
+"""Scheduling: APScheduler wiring from job specs, intervals with jitter, and backoff."""

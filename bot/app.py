@@ -1,0 +1,282 @@
+"""The application: settings, store, connectors, classifier, rules and outbox composed into steps.
+
+One cycle is poll → store → classify → triage → deliver. Each step is also a scheduler job in
+``salon run``; ``salon demo`` and ``salon poll --once`` run them in sequence.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from bot.alerts import AlertSink, ConsoleSink
+from bot.classify import Analyser, classify_pending
+from bot.db import open_engine
+from bot.digest import Digest, build_digest
+from bot.digest_render import render_markdown, write_digest
+from bot.models import OutboxItem, OutboxKind, OutboxState, SourceState, utcnow
+from bot.outbox import DrainStats, Outbox
+from bot.replies import ReplyBook
+from bot.rules import RuleSet
+from bot.store import IngestStats, insert_ignoring_conflicts, save_cursor, store_posts
+from bot.triage import Triage, TriageStats
+from config.settings import Settings, SourceSettings
+from connectors.base import Connector, Source
+from connectors.errors import AuthError, ConnectorError, RateLimited, TransientError
+from connectors.registry import connector_class
+from scheduler.backoff import Backoff
+
+log = logging.getLogger(__name__)
+
+MONTH_SECONDS = 30 * 24 * 3600
+
+
+@dataclass(slots=True)
+class DigestReport:
+    """A computed digest and the files it was written to."""
+
+    digest: Digest
+    files: dict[str, Path]
+
+
+@dataclass(slots=True)
+class PollResult:
+    """What polling one source did."""
+
+    source: str
+    fetched: int = 0
+    stats: IngestStats = field(default_factory=IngestStats)
+    has_more: bool = False
+    skipped: str | None = None  # why the source was not polled
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def to_source(spec: SourceSettings) -> Source:
+    """The connector-side view of a configured source."""
+    return Source(
+        name=spec.name,
+        feed=spec.feed,
+        options=dict(spec.options),
+        max_pages=spec.max_pages,
+        backfill_hours=spec.backfill_hours,
+    )
+
+
+def effective_interval(spec: SourceSettings) -> float:
+    """The poll interval, stretched so a monthly request budget lasts the month."""
+    if spec.monthly_request_budget is None:
+        return spec.interval
+    return max(spec.interval, MONTH_SECONDS * spec.max_pages / spec.monthly_request_budget)
+
+
+def build_connectors(settings: Settings) -> dict[str, Connector]:
+    """One connector per account, shared by that account's sources; keyed by source name."""
+    by_account: dict[str, Connector] = {}
+    by_source: dict[str, Connector] = {}
+    for spec in settings.sources:
+        if not spec.enabled:
+            continue
+        if spec.account_name not in by_account:
+            cls = connector_class(spec.platform)
+            account = settings.accounts.get(spec.account_name, {})
+            by_account[spec.account_name] = cls(cls.Settings.model_validate(account))  # type: ignore[call-arg]
+        by_source[spec.name] = by_account[spec.account_name]
+    return by_source
+
+
+class Salon:
+    """The running application; every step opens its own short transaction."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        engine: Engine | None = None,
+        analyser: Analyser | None = None,
+        sink: AlertSink | None = None,
+        connectors: dict[str, Connector] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine or open_engine(settings.database.url, echo=settings.database.echo)
+        self._analyser = analyser
+        self.sink: AlertSink = sink or ConsoleSink()
+        self.connectors = connectors if connectors is not None else build_connectors(settings)
+        self.sources = {s.name: s for s in settings.sources if s.enabled}
+        self.replies = ReplyBook(settings.templates, settings.facts)
+        self.rules = RuleSet.from_settings(settings.triage.rules, settings.nlp)
+        self.backoff = Backoff(base=60.0, cap=6 * 3600.0)
+        self.outbox = Outbox(self.connectors, self.sink, settings.outbox)
+
+    @cached_property
+    def analyser(self) -> Analyser:
+        """The NLP classifier, loaded on first use."""
+        if self._analyser is None:
+            from nlp.pipeline import Classifier
+
+            from config.taxonomy import default_taxonomy, load_taxonomy
+
+            path = self.settings.nlp.taxonomy_file
+            taxonomy = load_taxonomy(path) if path else default_taxonomy()
+            self._analyser = Classifier(taxonomy)
+        return self._analyser
+
+    def session(self) -> Session:
+        """A new session on the store."""
+        return Session(self.engine, expire_on_commit=False)
+
+    async def poll(self, name: str, *, now: datetime | None = None) -> PollResult:
+        """Fetch one bounded batch from source ``name`` and store it with its cursor."""
+        spec, connector = self.sources[name], self.connectors[name]
+        result = PollResult(source=name)
+        now = now or utcnow()
+        with self.session() as session:
+            state = session.get(SourceState, name) or SourceState(name=name, platform=spec.platform)
+            if state.paused_until and state.paused_until > now:
+                result.skipped = f"paused until {state.paused_until:%Y-%m-%d %H:%M} UTC"
+                return result
+            budget = spec.monthly_request_budget
+            this_month = state.budget_month == now.strftime("%Y-%m")
+            if budget and this_month and state.requests_this_month >= budget:
+                result.skipped = f"monthly request budget of {budget} used up"
+                return result
+            cursor = state.cursor
+        try:
+            fetched = await connector.fetch(to_source(spec), cursor)
+        except ConnectorError as exc:
+            self._record_failure(name, spec.platform, exc, now)
+            result.error = str(exc)
+            return result
+        if (
+            cursor
+            and fetched.next_cursor
+            and (connector.cursor_position(fetched.next_cursor) < connector.cursor_position(cursor))
+        ):
+            log.warning("source %s: cursor would move back; keeping %s", name, cursor)
+            fetched.next_cursor = cursor
+        with self.session() as session:
+            result.stats = store_posts(session, fetched.posts)
+            save_cursor(
+                session,
+                name,
+                spec.platform,
+                fetched.next_cursor,
+                requests=fetched.requests_made,
+                now=now,
+            )
+            session.commit()
+        result.fetched, result.has_more = len(fetched.posts), fetched.has_more
+        result.warnings = fetched.warnings
+        for warning in fetched.warnings:
+            log.warning("source %s: %s", name, warning)
+        return result
+
+    def _record_failure(self, name: str, platform: str, exc: ConnectorError, now: datetime) -> None:
+        with self.session() as session:
+            state = session.get(SourceState, name) or SourceState(name=name, platform=platform)
+            state.consecutive_failures += 1
+            state.last_poll_at = now
+            state.last_error = str(exc)
+            if isinstance(exc, AuthError):
+                which = f" (credential {exc.credential})" if exc.credential else ""
+                state.last_error = f"authentication failed{which}: {exc.message}"
+                delay = 24 * 3600.0
+            elif isinstance(exc, TransientError):
+                retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+                delay = self.backoff.delay(state.consecutive_failures, retry_after=retry_after)
+            else:
+                delay = self.backoff.delay(state.consecutive_failures + 3)
+            state.paused_until = now + timedelta(seconds=delay)
+            session.add(state)
+            session.commit()
+        log.warning("source %s failed (%s); paused for %.0f s", name, exc, delay)
+
+    async def poll_until_caught_up(self, name: str, *, max_rounds: int = 1000) -> list[PollResult]:
+        """Poll ``name`` until it has nothing more waiting (bounded by ``max_rounds``)."""
+        results = []
+        for _ in range(max_rounds):
+            result = await self.poll(name)
+            results.append(result)
+            if not result.has_more or result.error or result.skipped:
+                break
+        return results
+
+    def classify(self) -> int:
+        """Classify all pending posts."""
+        with self.session() as session:
+            return classify_pending(
+                session,
+                self.analyser,
+                batch_size=self.settings.nlp.batch_size,
+                abuse_threshold=self.settings.nlp.abuse_threshold,
+            )
+
+    def triage(self, *, now: datetime | None = None) -> TriageStats:
+        """Triage all classified posts."""
+        engine = Triage(self.rules, self.replies, self.settings.policy)
+        with self.session() as session:
+            return engine.run(session, now=now)
+
+    async def deliver(self) -> DrainStats:
+        """Drain the outbox once."""
+        with self.session() as session:
+            return await self.outbox.drain(session, limit=10_000)
+
+    async def cycle(self) -> dict[str, Any]:
+        """Poll every source until caught up, then classify, triage and deliver."""
+        polls = [r for name in self.sources for r in await self.poll_until_caught_up(name)]
+        classified = self.classify()
+        triaged = self.triage()
+        delivered = await self.deliver()
+        return {"polls": polls, "classified": classified, "triage": triaged, "delivery": delivered}
+
+    def digest(self, end: datetime, out_dir: Path, *, enqueue: bool = False) -> DigestReport:
+        """Compute the week before ``end``, write it to ``out_dir``; optionally enqueue it."""
+        start = end - timedelta(days=7)
+        with self.session() as session:
+            digest = build_digest(
+                session,
+                self.settings.institution.name,
+                start,
+                end,
+                pseudonymise=self.settings.digest.pseudonymise,
+            )
+            files = write_digest(digest, out_dir)
+            if enqueue:
+                week = f"{start:%G-W%V}"
+                insert_ignoring_conflicts(
+                    session,
+                    OutboxItem,
+                    [
+                        {
+                            "key": f"digest:{week}",
+                            "kind": OutboxKind.DIGEST.value,
+                            "channel": "staff",
+                            "state": OutboxState.QUEUED.value,
+                            "priority": "normal",
+                            "payload": {
+                                "summary": render_markdown(digest, chart=None),
+                                "chart": str(files["chart"]),
+                                "week": week,
+                            },
+                            "attempts": 0,
+                            "next_attempt_at": utcnow(),
+                            "created_at": utcnow(),
+                        }
+                    ],
+                )
+                session.commit()
+        return DigestReport(digest, files)
+
+    async def aclose(self) -> None:
+        """Close connectors and the database."""
+        for connector in {id(c): c for c in self.connectors.values()}.values():
+            await connector.aclose()
+        self.engine.dispose()

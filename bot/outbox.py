@@ -1,0 +1,259 @@
+"""The outbox drain: replies, alerts and digests delivered exactly once toward the public.
+
+Each item is claimed (``queued`` → ``sending``, committed) before the platform is called and
+recorded (``sent``, committed) after. If the process dies in between, the item stays in
+``sending``; once its lease expires :meth:`Outbox.reconcile` asks the platform whether our reply
+exists (``find_reply``) and marks it sent, or requeues it; a platform that cannot tell puts the
+item on ``held`` for staff to decide. Replies are therefore never sent twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from bot.alerts import AlertSink
+from bot.models import (
+    Author,
+    Conversation,
+    ConversationState,
+    OutboxItem,
+    OutboxKind,
+    OutboxState,
+    Post,
+    utcnow,
+)
+from config.settings import OutboxSettings
+from connectors.base import Author as IncomingAuthor
+from connectors.base import Capability, Connector, PostKind, Sent
+from connectors.base import Post as IncomingPost
+from connectors.errors import (
+    ConnectorError,
+    NotFound,
+    RateLimited,
+    TransientError,
+    Unsupported,
+)
+from scheduler.backoff import Backoff
+
+log = logging.getLogger(__name__)
+
+PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+
+
+@dataclass(slots=True)
+class DrainStats:
+    """What one drain pass did."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    reconciled: int = 0
+    held: int = 0
+
+
+def incoming_post(post: Post, author: Author) -> IncomingPost:
+    """Rebuild the normalized post a connector needs to reply (from the stored row)."""
+    return IncomingPost(
+        platform=post.platform,
+        id=post.platform_id,
+        source=post.source,
+        kind=PostKind(post.kind),
+        author=IncomingAuthor(
+            id=author.platform_id,
+            handle=author.handle,
+            name=author.name,
+            is_self=author.is_self,
+            is_bot=author.is_bot,
+            followers=author.followers,
+        ),
+        text=post.text,
+        created_at=post.created_at,
+        url=post.url,
+        conversation_id=None,
+        in_reply_to_id=post.in_reply_to_key.split(":", 1)[1] if post.in_reply_to_key else None,
+        language=post.language,
+        mentions_self=post.mentions_self,
+        edited_at=post.edited_at,
+        deleted=post.deleted,
+        metrics=dict(post.metrics),
+        raw=dict(post.raw),
+    )
+
+
+class Outbox:
+    """Delivers due outbox items through connectors (replies) and the alert sink (staff)."""
+
+    def __init__(
+        self,
+        connectors: Mapping[str, Connector],
+        sink: AlertSink,
+        settings: OutboxSettings,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.connectors = connectors  # by source name
+        self.sink = sink
+        self.settings = settings
+        self.backoff = Backoff(settings.backoff_base, settings.backoff_cap)
+        self.clock = clock
+
+    def claim(self, session: Session, item: OutboxItem) -> bool:
+        """Move ``item`` from queued to sending, committed; False if someone else has it."""
+        now = self.clock()
+        result = session.execute(
+            update(OutboxItem)
+            .where(col(OutboxItem.id) == item.id, col(OutboxItem.state) == OutboxState.QUEUED.value)
+            .values(state=OutboxState.SENDING.value, claimed_at=now, attempts=item.attempts + 1)
+        )
+        session.commit()
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    def due(self, session: Session, limit: int = 100) -> list[OutboxItem]:
+        """Queued items whose time has come, most urgent first."""
+        items = list(
+            session.scalars(
+                select(OutboxItem)
+                .where(
+                    col(OutboxItem.state) == OutboxState.QUEUED.value,
+                    col(OutboxItem.next_attempt_at) <= self.clock(),
+                )
+                .order_by(col(OutboxItem.created_at), col(OutboxItem.id))
+                .limit(limit)
+            )
+        )
+        if self.settings.dry_run:
+            items = [i for i in items if i.kind != OutboxKind.REPLY.value]
+        return sorted(items, key=lambda i: PRIORITY_ORDER.get(i.priority, 2))
+
+    async def drain(self, session: Session, *, limit: int = 100) -> DrainStats:
+        """Reconcile stale claims, then deliver every due item (up to ``limit``)."""
+        stats = DrainStats()
+        await self.reconcile(session, stats)
+        for item in self.due(session, limit):
+            if not self.claim(session, item):
+                continue
+            session.refresh(item)
+            await self._deliver(session, item, stats)
+        return stats
+
+    async def _deliver(self, session: Session, item: OutboxItem, stats: DrainStats) -> None:
+        try:
+            external_id = await self._send(session, item)
+        except TransientError as exc:
+            self._retry_or_fail(item, exc, stats)
+        except ConnectorError as exc:
+            item.state, item.last_error = OutboxState.FAILED.value, str(exc)
+            stats.failed += 1
+        except Exception as exc:  # a bug in a sink must not wedge the item in "sending"
+            log.exception("delivery of %s failed", item.key)
+            self._retry_or_fail(item, exc, stats)
+        else:
+            self._mark_sent(session, item, external_id)
+            stats.sent += 1
+        session.add(item)
+        session.commit()
+
+    def _retry_or_fail(self, item: OutboxItem, exc: Exception, stats: DrainStats) -> None:
+        item.last_error = f"{type(exc).__name__}: {exc}"
+        if item.attempts >= self.settings.max_attempts:
+            item.state = OutboxState.FAILED.value
+            stats.failed += 1
+            return
+        retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+        delay = self.backoff.delay(item.attempts, retry_after=retry_after)
+        item.state = OutboxState.QUEUED.value
+        item.next_attempt_at = self.clock() + timedelta(seconds=delay)
+        stats.retried += 1
+
+    async def _send(self, session: Session, item: OutboxItem) -> str:
+        if item.kind == OutboxKind.ALERT.value:
+            return await self.sink.send_alert(dict(item.payload), item.key)
+        if item.kind == OutboxKind.DIGEST.value:
+            return await self.sink.send_digest(dict(item.payload), item.key)
+        connector, target = self._reply_target(session, item)
+        sent: Sent = await connector.reply(target, str(item.payload["text"]), item.key)
+        return sent.platform_id
+
+    def _reply_target(self, session: Session, item: OutboxItem) -> tuple[Connector, IncomingPost]:
+        connector = self.connectors.get(item.channel)
+        if connector is None:
+            raise Unsupported(f"no connector for source {item.channel!r}", source=item.channel)
+        post = session.get(Post, item.post_id)
+        if post is None:
+            raise NotFound(f"post {item.post_id} is gone from the store", source=item.channel)
+        author = session.get(Author, post.author_id)
+        assert author is not None
+        return connector, incoming_post(post, author)
+
+    def _mark_sent(self, session: Session, item: OutboxItem, external_id: str | None) -> None:
+        now = self.clock()
+        item.state, item.external_id, item.sent_at, item.last_error = (
+            OutboxState.SENT.value,
+            external_id,
+            now,
+            None,
+        )
+        if item.kind == OutboxKind.REPLY.value and item.post_id is not None:
+            post = session.get(Post, item.post_id)
+            conv = session.get(Conversation, post.conversation_id) if post else None
+            if conv is not None:
+                conv.last_own_at = now
+                conv.own_posts += 1
+                if conv.first_response_at is None:
+                    conv.first_response_at = now
+                if conv.state not in (
+                    ConversationState.MUTED.value,
+                    ConversationState.HANDLED.value,
+                ):
+                    conv.state = ConversationState.AWAITING_THEM.value
+                session.add(conv)
+
+    async def reconcile(self, session: Session, stats: DrainStats) -> None:
+        """Resolve items left in ``sending`` past their lease (the process died mid-send)."""
+        cutoff = self.clock() - timedelta(seconds=self.settings.sending_lease)
+        stale = list(
+            session.scalars(
+                select(OutboxItem).where(
+                    col(OutboxItem.state) == OutboxState.SENDING.value,
+                    col(OutboxItem.claimed_at) <= cutoff,
+                )
+            )
+        )
+        for item in stale:
+            if item.kind != OutboxKind.REPLY.value:
+                item.state = OutboxState.QUEUED.value  # staff messages: at-least-once is fine
+            else:
+                await self._reconcile_reply(session, item, stats)
+            session.add(item)
+            session.commit()
+
+    async def _reconcile_reply(self, session: Session, item: OutboxItem, stats: DrainStats) -> None:
+        try:
+            connector, target = self._reply_target(session, item)
+        except ConnectorError as exc:
+            item.state, item.last_error = OutboxState.HELD.value, f"cannot reconcile: {exc}"
+            stats.held += 1
+            return
+        if Capability.RECONCILE not in connector.capabilities:
+            item.state = OutboxState.HELD.value
+            item.last_error = "interrupted while sending; the platform cannot tell if it went out"
+            stats.held += 1
+            return
+        try:
+            found = await connector.find_reply(target, str(item.payload["text"]), item.key)
+        except ConnectorError as exc:
+            item.last_error = f"reconcile failed, will retry: {exc}"
+            return  # stays in "sending"; the next drain tries again
+        if found is not None:
+            self._mark_sent(session, item, found.platform_id)
+            stats.reconciled += 1
+        else:
+            item.state = OutboxState.QUEUED.value
+            item.next_attempt_at = self.clock()

@@ -1,0 +1,264 @@
+"""Writing fetched posts: authors, posts, conversations and the cursor, in one transaction.
+
+Every statement here works on a whole batch (a handful of queries per fetch, whatever its
+size), and inserts are ``ON CONFLICT DO NOTHING`` so two writers never duplicate a post.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from bot.models import Author, Conversation, ConversationState, Post, SourceState, utcnow
+from connectors.base import Post as IncomingPost
+
+
+@dataclass(slots=True)
+class IngestStats:
+    """What one batch did to the store."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def insert_ignoring_conflicts(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Bulk ``INSERT ... ON CONFLICT DO NOTHING`` for SQLite and PostgreSQL."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    session.execute(module.insert(model).on_conflict_do_nothing(), list(rows))
+
+
+def content_hash(post: IncomingPost) -> str:
+    """A fingerprint of what can change in a post (text, edit time, deletion)."""
+    edited = post.edited_at.isoformat() if post.edited_at else ""
+    data = f"{post.text}\x00{edited}\x00{int(post.deleted)}"
+    return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def conversation_key(post: IncomingPost) -> str:
+    """The thread a post belongs to: ``platform:root id``."""
+    return f"{post.platform}:{post.conversation_id or post.id}"
+
+
+def _author_ids(
+    session: Session, posts: Sequence[IncomingPost], now: datetime
+) -> dict[tuple[str, str], int]:
+    wanted: dict[tuple[str, str], IncomingPost] = {}
+    for post in posts:
+        wanted[(post.platform, post.author.id)] = post
+    rows = [
+        {
+            "platform": platform,
+            "platform_id": author_id,
+            "handle": post.author.handle,
+            "name": post.author.name,
+            "is_self": post.author.is_self,
+            "is_bot": post.author.is_bot,
+            "followers": post.author.followers,
+            "first_seen_at": now,
+        }
+        for (platform, author_id), post in wanted.items()
+    ]
+    insert_ignoring_conflicts(session, Author, rows)
+    found: dict[tuple[str, str], Author] = {}
+    for platform in {p for p, _ in wanted}:
+        ids = [a for p, a in wanted if p == platform]
+        for author in session.scalars(
+            select(Author).where(col(Author.platform) == platform, col(Author.platform_id).in_(ids))
+        ):
+            found[(author.platform, author.platform_id)] = author
+    changes = []
+    for key, author in found.items():
+        seen = wanted[key].author
+        if (author.handle, author.name, author.followers, author.is_bot) != (
+            seen.handle,
+            seen.name,
+            seen.followers if seen.followers is not None else author.followers,
+            seen.is_bot,
+        ):
+            changes.append(
+                {
+                    "id": author.id,
+                    "handle": seen.handle,
+                    "name": seen.name,
+                    "followers": seen.followers if seen.followers is not None else author.followers,
+                    "is_bot": seen.is_bot,
+                }
+            )
+    if changes:
+        session.execute(update(Author), changes)
+    return {key: author.id for key, author in found.items() if author.id is not None}
+
+
+def _conversations(
+    session: Session, posts: Sequence[IncomingPost], now: datetime
+) -> dict[str, Conversation]:
+    keys: dict[str, IncomingPost] = {}
+    for post in posts:
+        keys.setdefault(conversation_key(post), post)
+    insert_ignoring_conflicts(
+        session,
+        Conversation,
+        [
+            {
+                "key": key,
+                "platform": post.platform,
+                "state": ConversationState.OPEN.value,
+                "opened_at": post.created_at,
+                "public_posts": 0,
+                "own_posts": 0,
+            }
+            for key, post in keys.items()
+        ],
+    )
+    return {
+        c.key: c
+        for c in session.scalars(select(Conversation).where(col(Conversation.key).in_(list(keys))))
+    }
+
+
+def _track_conversations(
+    conversations: dict[str, Conversation], new_posts: Iterable[IncomingPost]
+) -> None:
+    """Update each touched conversation's counts, times and state from its new posts."""
+    touched: dict[str, Conversation] = {}
+    for post in sorted(new_posts, key=lambda p: p.created_at):
+        conv = conversations[conversation_key(post)]
+        touched[conv.key] = conv
+        if conv.opened_at is None or post.created_at < conv.opened_at:
+            conv.opened_at = post.created_at
+        if post.author.is_self:
+            conv.own_posts += 1
+            conv.last_own_at = max(filter(None, [conv.last_own_at, post.created_at]))
+            if (
+                conv.last_public_at
+                and (conv.first_response_at is None or post.created_at < conv.first_response_at)
+                and post.created_at >= conv.last_public_at
+            ):
+                conv.first_response_at = post.created_at
+        else:
+            conv.public_posts += 1
+            conv.last_public_at = max(filter(None, [conv.last_public_at, post.created_at]))
+    for conv in touched.values():
+        if conv.state in (ConversationState.MUTED.value, ConversationState.HANDLED.value):
+            continue
+        own_last = conv.last_own_at is not None and (
+            conv.last_public_at is None or conv.last_own_at >= conv.last_public_at
+        )
+        if own_last:
+            conv.state = ConversationState.AWAITING_THEM.value
+        elif conv.state == ConversationState.AWAITING_THEM.value:
+            conv.state = ConversationState.OPEN.value
+
+
+def store_posts(session: Session, posts: Sequence[IncomingPost]) -> IngestStats:
+    """Upsert ``posts`` (unique on platform:id); edited posts are updated and re-classified."""
+    stats = IngestStats()
+    if not posts:
+        return stats
+    now = utcnow()
+    latest: dict[str, IncomingPost] = {}
+    for post in posts:
+        latest[post.key] = post
+    batch = list(latest.values())
+    existing = {
+        row.key: (row.id, row.content_hash)
+        for row in session.execute(
+            select(col(Post.key), col(Post.id), col(Post.content_hash)).where(
+                col(Post.key).in_(list(latest))
+            )
+        )
+    }
+    fresh = [p for p in batch if p.key not in existing]
+    changed = [p for p in batch if p.key in existing and existing[p.key][1] != content_hash(p)]
+    stats.unchanged = len(batch) - len(fresh) - len(changed)
+    if not fresh and not changed:
+        return stats
+    authors = _author_ids(session, fresh + changed, now)
+    conversations = _conversations(session, fresh, now) if fresh else {}
+    insert_ignoring_conflicts(
+        session,
+        Post,
+        [
+            {
+                "key": p.key,
+                "platform": p.platform,
+                "platform_id": p.id,
+                "source": p.source,
+                "kind": p.kind.value,
+                "author_id": authors[(p.platform, p.author.id)],
+                "conversation_id": conversations[conversation_key(p)].id,
+                "in_reply_to_key": f"{p.platform}:{p.in_reply_to_id}" if p.in_reply_to_id else None,
+                "text": p.text,
+                "language": p.language,
+                "url": p.url,
+                "is_own": p.author.is_self,
+                "mentions_self": p.mentions_self,
+                "deleted": p.deleted,
+                "created_at": p.created_at,
+                "edited_at": p.edited_at,
+                "ingested_at": now,
+                "content_hash": content_hash(p),
+                "classified": False,
+                "triaged": False,
+                "metrics": dict(p.metrics),
+                "raw": p.raw,
+            }
+            for p in fresh
+        ],
+    )
+    if changed:
+        session.execute(
+            update(Post),
+            [
+                {
+                    "id": existing[p.key][0],
+                    "text": p.text,
+                    "edited_at": p.edited_at,
+                    "deleted": p.deleted,
+                    "content_hash": content_hash(p),
+                    "metrics": dict(p.metrics),
+                    "raw": p.raw,
+                    "classified": False,
+                }
+                for p in changed
+            ],
+        )
+    _track_conversations(conversations, fresh)
+    stats.new, stats.updated = len(fresh), len(changed)
+    return stats
+
+
+def save_cursor(
+    session: Session,
+    source: str,
+    platform: str,
+    cursor: str | None,
+    *,
+    requests: int = 0,
+    now: datetime | None = None,
+) -> SourceState:
+    """Record a successful poll of ``source`` and its new cursor (in the caller's transaction)."""
+    now = now or utcnow()
+    state = session.get(SourceState, source) or SourceState(name=source, platform=platform)
+    month = now.strftime("%Y-%m")
+    if state.budget_month != month:
+        state.budget_month, state.requests_this_month = month, 0
+    state.requests_this_month += requests
+    state.cursor = cursor
+    state.last_poll_at = state.last_success_at = now
+    state.consecutive_failures = 0
+    state.last_error = None
+    session.add(state)
+    return state
