@@ -120,9 +120,9 @@ class Sent:
 
 
 class ConnectorSettings(BaseModel):
-    """Base for each connector's settings model; unknown keys are errors."""
+    """Base for each connector's settings model; unknown keys are errors, inputs never echoed."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
 
 def ensure_utc(value: datetime) -> datetime:
@@ -180,7 +180,14 @@ class Connector(ABC):
             raise Unsupported(
                 f"no feed {source.feed!r}", platform=self.platform, source=source.name
             )
-        return model.model_validate(dict(source.options))
+        try:
+            return model.model_validate(dict(source.options))
+        except ValidationError as exc:
+            raise Unsupported(
+                "; ".join(self.validate_source(source)) or str(exc),
+                platform=self.platform,
+                source=source.name,
+            ) from None
 
     def require(self, capability: Capability) -> None:
         """Raise :class:`Unsupported` unless this connector has ``capability``."""
