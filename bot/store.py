@@ -101,12 +101,33 @@ def _author_ids(
     return {key: author.id for key, author in found.items() if author.id is not None}
 
 
+def _thread_keys(session: Session, posts: Sequence[IncomingPost]) -> dict[str, str]:
+    """Each post's conversation key; a reply joins its parent's conversation when we know it
+    (some platforms only name the parent, not the thread root)."""
+    parents = {f"{p.platform}:{p.in_reply_to_id}" for p in posts if p.in_reply_to_id}
+    known: dict[str, str] = {}
+    if parents:
+        known = {
+            post_key: conv_key
+            for post_key, conv_key in session.execute(
+                select(col(Post.key), col(Conversation.key))
+                .join(Conversation, col(Conversation.id) == col(Post.conversation_id))
+                .where(col(Post.key).in_(parents))
+            )
+        }
+    keys: dict[str, str] = {}
+    for post in sorted(posts, key=lambda p: p.created_at):
+        parent = f"{post.platform}:{post.in_reply_to_id}" if post.in_reply_to_id else ""
+        keys[post.key] = known.get(parent) or keys.get(parent) or conversation_key(post)
+    return keys
+
+
 def _conversations(
-    session: Session, posts: Sequence[IncomingPost], now: datetime
+    session: Session, posts: Sequence[IncomingPost], thread_keys: dict[str, str]
 ) -> dict[str, Conversation]:
     keys: dict[str, IncomingPost] = {}
     for post in posts:
-        keys.setdefault(conversation_key(post), post)
+        keys.setdefault(thread_keys[post.key], post)
     insert_ignoring_conflicts(
         session,
         Conversation,
@@ -129,12 +150,14 @@ def _conversations(
 
 
 def _track_conversations(
-    conversations: dict[str, Conversation], new_posts: Iterable[IncomingPost]
+    conversations: dict[str, Conversation],
+    new_posts: Iterable[IncomingPost],
+    thread_keys: dict[str, str],
 ) -> None:
     """Update each touched conversation's counts, times and state from its new posts."""
     touched: dict[str, Conversation] = {}
     for post in sorted(new_posts, key=lambda p: p.created_at):
-        conv = conversations[conversation_key(post)]
+        conv = conversations[thread_keys[post.key]]
         touched[conv.key] = conv
         if conv.opened_at is None or post.created_at < conv.opened_at:
             conv.opened_at = post.created_at
@@ -186,7 +209,8 @@ def store_posts(session: Session, posts: Sequence[IncomingPost]) -> IngestStats:
     if not fresh and not changed:
         return stats
     authors = _author_ids(session, fresh + changed, now)
-    conversations = _conversations(session, fresh, now) if fresh else {}
+    thread_keys = _thread_keys(session, fresh)
+    conversations = _conversations(session, fresh, thread_keys) if fresh else {}
     insert_ignoring_conflicts(
         session,
         Post,
@@ -198,7 +222,7 @@ def store_posts(session: Session, posts: Sequence[IncomingPost]) -> IngestStats:
                 "source": p.source,
                 "kind": p.kind.value,
                 "author_id": authors[(p.platform, p.author.id)],
-                "conversation_id": conversations[conversation_key(p)].id,
+                "conversation_id": conversations[thread_keys[p.key]].id,
                 "in_reply_to_key": f"{p.platform}:{p.in_reply_to_id}" if p.in_reply_to_id else None,
                 "text": p.text,
                 "language": p.language,
@@ -235,7 +259,7 @@ def store_posts(session: Session, posts: Sequence[IncomingPost]) -> IngestStats:
                 for p in changed
             ],
         )
-    _track_conversations(conversations, fresh)
+    _track_conversations(conversations, fresh, thread_keys)
     stats.new, stats.updated = len(fresh), len(changed)
     return stats
 

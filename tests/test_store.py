@@ -92,3 +92,14 @@ def test_a_batch_costs_a_constant_number_of_queries(engine: Engine, session: Ses
     statements.clear()
     store_posts(session, [replace(make_post(str(i)), id=str(i)) for i in range(100, 300)])
     assert len(statements) <= small + 1, statements
+
+
+def test_a_reply_naming_only_its_parent_joins_the_parents_thread(session: Session) -> None:
+    store_posts(session, [make_post("20", "are you open?")])
+    session.commit()
+    # Mastodon-style: the reply's conversation id is its parent, not the thread root.
+    store_posts(session, [make_post("21", "yes", author=MUSEUM, reply_to="20", root="20"),
+                          make_post("22", "and sunday?", reply_to="21", root="21", minutes=5)])
+    session.commit()
+    assert session.scalars(select(Conversation.key)).all() == ["x:20"]
+    assert {p.conversation_id for p in session.scalars(select(Post))} == {1}
