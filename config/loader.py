@@ -145,7 +145,10 @@ def _relative_to(settings: Settings, base: Path) -> Settings:
         if isinstance(path, str) and not path.startswith("demo:") and not Path(path).is_absolute():
             source.options["path"] = str(base / path)
     replay = settings.accounts.get("replay", {})
-    if isinstance(replay.get("replies_path"), str) and not Path(replay["replies_path"]).is_absolute():
+    if (
+        isinstance(replay.get("replies_path"), str)
+        and not Path(replay["replies_path"]).is_absolute()
+    ):
         replay["replies_path"] = str(base / replay["replies_path"])
     url = settings.database.url
     prefix = "sqlite:///"

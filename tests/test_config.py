@@ -27,7 +27,10 @@ def test_example_config_is_valid_and_checks_clean() -> None:
 
 
 def test_interval_below_floor_names_the_source_index() -> None:
-    data = {**EXAMPLE, "sources": [*EXAMPLE["sources"][:2], {**EXAMPLE["sources"][2], "interval": 5}]}
+    data = {
+        **EXAMPLE,
+        "sources": [*EXAMPLE["sources"][:2], {**EXAMPLE["sources"][2], "interval": 5}],
+    }
     assert problems_for(data) == ["sources[2].interval: must be at least 30 s"]
 
 

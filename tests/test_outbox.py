@@ -45,20 +45,35 @@ class FlakyReplay(ReplayConnector):
 def build(tmp_path: Path, *, capabilities: frozenset[Capability] | None = None) -> Salon:
     data = tmp_path / "in.jsonl"
     data.write_text(json.dumps(post_to_dict(make_post("1", "are tickets on sale?"))) + "\n")
-    settings = settings_from({
-        "database": {"url": f"sqlite:///{tmp_path / 'db.sqlite'}"},
-        "sources": [{"name": "s", "platform": "replay", "feed": "file",
-                     "options": {"path": str(data)}}],
-        "templates": {"t": {"text": "Tickets: {{ facts.url }}"}},
-        "facts": {"url": {"value": "https://example.org"}},
-        "triage": {"rules": [{"name": "tickets", "when": {"topic": "visiting.tickets"},
-                              "action": "auto_reply", "template": "t"}]},
-    })
+    settings = settings_from(
+        {
+            "database": {"url": f"sqlite:///{tmp_path / 'db.sqlite'}"},
+            "sources": [
+                {"name": "s", "platform": "replay", "feed": "file", "options": {"path": str(data)}}
+            ],
+            "templates": {"t": {"text": "Tickets: {{ facts.url }}"}},
+            "facts": {"url": {"value": "https://example.org"}},
+            "triage": {
+                "rules": [
+                    {
+                        "name": "tickets",
+                        "when": {"topic": "visiting.tickets"},
+                        "action": "auto_reply",
+                        "template": "t",
+                    }
+                ]
+            },
+        }
+    )
     connector = FlakyReplay(ReplaySettings(replies_path=tmp_path / "replies.jsonl"))
     if capabilities is not None:
         connector.capabilities = capabilities  # type: ignore[misc]
-    return Salon(settings, analyser=KeywordAnalyser(), sink=ConsoleSink(quiet=True),
-                 connectors={"s": connector})
+    return Salon(
+        settings,
+        analyser=KeywordAnalyser(),
+        sink=ConsoleSink(quiet=True),
+        connectors={"s": connector},
+    )
 
 
 def replies_sent(tmp_path: Path) -> list[dict]:

@@ -13,7 +13,9 @@ from tests.helpers import T0, make_post
 
 
 def write_posts(path: Path, count: int, *, bad_line_at: int | None = None) -> None:
-    lines = [json.dumps(post_to_dict(make_post(str(i), f"post {i}", minutes=i))) for i in range(count)]
+    lines = [
+        json.dumps(post_to_dict(make_post(str(i), f"post {i}", minutes=i))) for i in range(count)
+    ]
     if bad_line_at is not None:
         lines.insert(bad_line_at, '{"platform": "x", "id": ')
     path.write_text("\n".join(lines) + "\n")

@@ -10,18 +10,40 @@ from tests.helpers import T0
 
 def context(text: str = "hi", **analysis: object):
     post = Post(
-        id=1, key="x:1", platform="x", platform_id="1", source="s", kind="mention", author_id=1,
-        text=text, created_at=T0, ingested_at=T0, content_hash="h", mentions_self=True,
+        id=1,
+        key="x:1",
+        platform="x",
+        platform_id="1",
+        source="s",
+        kind="mention",
+        author_id=1,
+        text=text,
+        created_at=T0,
+        ingested_at=T0,
+        content_hash="h",
+        mentions_self=True,
     )
     fields = {
-        "post_id": 1, "model": "m", "version": "1", "language": "en", "topics": {},
-        "sentiment": "neutral", "sentiment_score": 0.0, "intents": {}, "abuse": 0.0,
-        "is_abusive": False, "created_at": T0,
+        "post_id": 1,
+        "model": "m",
+        "version": "1",
+        "language": "en",
+        "topics": {},
+        "sentiment": "neutral",
+        "sentiment_score": 0.0,
+        "intents": {},
+        "abuse": 0.0,
+        "is_abusive": False,
+        "created_at": T0,
     }
     fields.update(analysis)
     rules = RuleSet.from_settings([], NlpSettings())
-    return rules.context(post, Author(id=1, platform="x", platform_id="9", handle="ann"),
-                         Classification(**fields), None)
+    return rules.context(
+        post,
+        Author(id=1, platform="x", platform_id="9", handle="ann"),
+        Classification(**fields),
+        None,
+    )
 
 
 def rule(name: str, when: dict, action: str = "alert", **extra: object) -> RuleSettings:
@@ -36,10 +58,12 @@ def test_topic_matches_by_parent_and_threshold() -> None:
 
 
 def test_negation_any_all_keywords_regex() -> None:
-    cond = Condition.model_validate({
-        "any": [{"keywords": ["refund"]}, {"regex": r"\bmoney back\b"}],
-        "not": {"sentiment": "positive"},
-    })
+    cond = Condition.model_validate(
+        {
+            "any": [{"keywords": ["refund"]}, {"regex": r"\bmoney back\b"}],
+            "not": {"sentiment": "positive"},
+        }
+    )
     pred = compile_condition(cond)
     assert pred(context("I want a REFUND now"))
     assert pred(context("give me my money back"))

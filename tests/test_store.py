@@ -98,8 +98,13 @@ def test_a_reply_naming_only_its_parent_joins_the_parents_thread(session: Sessio
     store_posts(session, [make_post("20", "are you open?")])
     session.commit()
     # Mastodon-style: the reply's conversation id is its parent, not the thread root.
-    store_posts(session, [make_post("21", "yes", author=MUSEUM, reply_to="20", root="20"),
-                          make_post("22", "and sunday?", reply_to="21", root="21", minutes=5)])
+    store_posts(
+        session,
+        [
+            make_post("21", "yes", author=MUSEUM, reply_to="20", root="20"),
+            make_post("22", "and sunday?", reply_to="21", root="21", minutes=5),
+        ],
+    )
     session.commit()
     assert session.scalars(select(Conversation.key)).all() == ["x:20"]
     assert {p.conversation_id for p in session.scalars(select(Post))} == {1}
