@@ -129,7 +129,7 @@ def render_chart(d: Digest, path: Path) -> Path:
     ax.bar(list(d.per_platform), list(d.per_platform.values()), color="#1565c0")
     ax.set_title("Posts per channel")
     ax = axes[0][1]
-    topics = list(d.per_topic.items())[:8][::-1]
+    topics = [(k, v) for k, v in d.per_topic.items() if k != "(none)"][:8][::-1]
     ax.barh([k for k, _ in topics], [v for _, v in topics], color="#6a1b9a")
     ax.set_title("Top topics")
     ax = axes[1][0]
@@ -140,7 +140,8 @@ def render_chart(d: Digest, path: Path) -> Path:
         ax.bar([f"{day:%a %d}" for day in days], values, bottom=bottom, color=colour, label=label)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     ax.set_title("Sentiment per day")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.set_ylim(0, max(bottom, default=0) * 1.25 + 1)  # room above the bars for the legend
+    ax.legend(loc="upper left", fontsize=8, ncols=3)
     ax.tick_params(axis="x", labelrotation=45)
     ax = axes[1][1]
     answered, waiting = d.answered, d.needing_answer - d.answered
