@@ -9,8 +9,9 @@ The text is folded (lower case, no accents), common obfuscation is undone (``1d1
 
 * *direct*: right after a second-person address ("you absolute idiot", "du Idiot",
   "seu idiota");
-* *indirect*: the sentence names the institution or its people ("your staff are idiots",
+* *indirect*: the post names the institution or its people ("your staff are idiots",
   "run by morons", an @mention);
+* self-deprecation ("I'm such an idiot") is untargeted;
 * otherwise untargeted (swearing about the weather stays low: "fucking amazing" is not abuse).
 
 Hits and patterns combine as a noisy-or. Profanity alone or one untargeted insult stays below
@@ -58,6 +59,7 @@ class AbuseRules:
     first_words: set[str] = field(default_factory=set)
     by_length: dict[int, list[str]] = field(default_factory=dict)  # single words, for masks
     direct: list[re.Pattern[str]] = field(default_factory=list)
+    self_aimed: list[re.Pattern[str]] = field(default_factory=list)
     indirect: list[re.Pattern[str]] = field(default_factory=list)
     patterns: list[tuple[float, re.Pattern[str]]] = field(default_factory=list)
 
@@ -101,6 +103,7 @@ class AbuseLexicon:
                 if len(words) == 1:
                     rules.by_length.setdefault(len(words[0]), []).append(words[0])
             rules.direct += _compile_all(self._config.get("direct", {}).get(lang))
+            rules.self_aimed += _compile_all(self._config.get("self", {}).get(lang))
             rules.indirect += _compile_all(self._config.get("indirect", {}).get(lang))
             for weight, by_lang in (self._config.get("harassment") or {}).items():
                 patterns = by_lang.get(lang) or []
@@ -153,6 +156,7 @@ def score_abuse(
     for weight, pattern in rules.patterns:
         if pattern.search(cleaned):
             keep *= 1.0 - weight
+    aimed_at_us = MENTION_TOKEN in cleaned or any(p.search(cleaned) for p in rules.indirect)
     for match in _SENTENCE.finditer(cleaned):
         sentence = match.group()
         words = [(m.group(), m.start()) for m in _WORD.finditer(sentence)]
@@ -164,12 +168,12 @@ def score_abuse(
                 continue
             length, category = hit
             before = sentence[: words[index][1]]
-            if any(p.search(before) for p in rules.direct):
-                aim = DIRECT
-            elif MENTION_TOKEN in sentence or any(p.search(sentence) for p in rules.indirect):
-                aim = INDIRECT
-            else:
+            if any(p.search(before) for p in rules.self_aimed):
                 aim = UNTARGETED
+            elif any(p.search(before) for p in rules.direct):
+                aim = DIRECT
+            else:
+                aim = INDIRECT if aimed_at_us else UNTARGETED
             keep *= 1.0 - weights[category][aim]
             index += length
     return round(1.0 - keep, 4) if keep < 1.0 else 0.0

@@ -32,7 +32,7 @@ from nlp.components import extensions
 from nlp.components.extensions import doc_text
 from nlp.components.language import SUPPORTED, confident_language
 from nlp.components.lexicon import read_yaml
-from nlp.components.text import fold
+from nlp.components.text import fold, squeeze
 
 INTENTS = ("question", "complaint", "praise", "suggestion", "request")
 ENGLISH, ANY = "en", "any"
@@ -130,7 +130,7 @@ def _any(cues: list[Cue], sentence: str) -> bool:
 
 def score_intents(text: str, cues: CueSet, sentiment_score: float = 0.0) -> dict[str, float]:
     """Intent scores in [0, 1] for ``text`` (all five intents, rounded to four places)."""
-    clean = fold(_NOISE.sub(" ", text))
+    clean = squeeze(fold(_NOISE.sub(" ", text)), 1)  # "pleaseeee" -> "please"
     evidence = dict.fromkeys(INTENTS, 0.0)
     polite = False
     for match in _SENTENCE.finditer(clean):
