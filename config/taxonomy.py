@@ -33,7 +33,7 @@ def _clean_terms(values: list[str], where: str) -> list[str]:
     for index, value in enumerate(values):
         term = " ".join(str(value).split())
         if not term:
-            raise ValueError(f"{where}[{index}] is blank")
+            raise ValueError(f"{where}entry {index} is blank")
         if term.lower() not in seen:
             seen.add(term.lower())
             cleaned.append(term)
@@ -53,7 +53,7 @@ class Topic(BaseModel):
     @field_validator("terms")
     @classmethod
     def _terms(cls, value: list[str]) -> list[str]:
-        return _clean_terms(value, "terms")
+        return _clean_terms(value, "")
 
     @field_validator("translations")
     @classmethod
@@ -65,7 +65,7 @@ class Topic(BaseModel):
                     f"translation language {language!r} must be a lower-case ISO 639 code "
                     "such as 'fr' or 'pt'"
                 )
-            result[language] = _clean_terms(terms, f"translations.{language}")
+            result[language] = _clean_terms(terms, f"{language}: ")
         return result
 
     @model_validator(mode="after")
@@ -118,7 +118,7 @@ class Taxonomy(BaseModel):
 
 
 def _format_problems(exc: ValidationError) -> list[str]:
-    """``topics['visiting.hours'].terms[2]: is blank`` lines, without echoing whole inputs."""
+    """``topics['visiting.hours'].terms: entry 2 is blank`` lines, without echoing inputs."""
     problems = []
     for error in exc.errors():
         loc = list(error["loc"])

@@ -33,17 +33,26 @@ from nlp.components import extensions
 from nlp.components.extensions import doc_text
 from nlp.components.language import SUPPORTED, confident_language
 from nlp.components.lexicon import read_tsv, read_yaml
-from nlp.components.text import fold
+from nlp.components.text import MENTION, SENTENCE, URL, fold, fold_pattern
 
 ENGLISH, SHARED = "en", "xx"
 UNTARGETED, INDIRECT, DIRECT = 0, 1, 2
 MAX_TERM_WORDS = 4
 _WORD = re.compile(r"[^\W_]+")
-_URL = re.compile(r"https?://\S+|www\.\S+")
-_MENTION = re.compile(r"(?<![\w@])[@＠]\w+")
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
-_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a",
-                       "$": "s", "!": "i", "|": "i"})  # fmt: skip
+_LEET = str.maketrans(
+    {
+        "0": "o",
+        "1": "i",
+        "3": "e",
+        "4": "a",
+        "5": "s",
+        "7": "t",
+        "@": "a",
+        "$": "s",
+        "!": "i",
+        "|": "i",
+    }
+)
 _OBFUSCATED = re.compile(r"[a-z][0134578@$!|*#]+[a-z]|[a-z][*#]+|[0134578@$][a-z]{2}")
 _CANDIDATE = re.compile(r"[\w@$!|*#]*[a-z][\w@$!|*#]*")
 _MASK = re.compile(r"[*#]")
@@ -108,7 +117,7 @@ class AbuseLexicon:
             for weight, by_lang in (self._config.get("harassment") or {}).items():
                 patterns = by_lang.get(lang) or []
                 if patterns:
-                    joined = "|".join(f"(?:{fold(p)})" for p in patterns)
+                    joined = "|".join(f"(?:{fold_pattern(p)})" for p in patterns)
                     rules.patterns.append((float(weight), re.compile(joined)))
         return rules
 
@@ -117,7 +126,7 @@ class AbuseLexicon:
 
 
 def _compile_all(patterns: Iterable[str] | None) -> list[re.Pattern[str]]:
-    return [re.compile(fold(p)) for p in patterns or []]
+    return [re.compile(fold_pattern(p)) for p in patterns or []]
 
 
 def _unmask(token: str, rules: AbuseRules) -> str:
@@ -149,15 +158,15 @@ def score_abuse(
     text: str, rules: AbuseRules, weights: dict[str, tuple[float, float, float]]
 ) -> float:
     """The abuse score in [0, 1] of ``text``."""
-    folded = fold(_URL.sub(" ", text))
-    folded = _MENTION.sub(f" {MENTION_TOKEN} ", folded)
+    folded = fold(URL.sub(" ", text))
+    folded = MENTION.sub(f" {MENTION_TOKEN} ", folded)
     cleaned = deobfuscate(folded, rules)
     keep = 1.0  # probability that nothing is abusive (noisy-or)
     for weight, pattern in rules.patterns:
         if pattern.search(cleaned):
             keep *= 1.0 - weight
     aimed_at_us = MENTION_TOKEN in cleaned or any(p.search(cleaned) for p in rules.indirect)
-    for match in _SENTENCE.finditer(cleaned):
+    for match in SENTENCE.finditer(cleaned):
         sentence = match.group()
         words = [(m.group(), m.start()) for m in _WORD.finditer(sentence)]
         index = 0

@@ -32,7 +32,7 @@ from nlp.components import extensions
 from nlp.components.extensions import doc_text
 from nlp.components.language import SUPPORTED, confident_language
 from nlp.components.lexicon import read_yaml
-from nlp.components.text import fold, squeeze
+from nlp.components.text import MENTION, SENTENCE, URL, fold, fold_pattern, squeeze
 
 INTENTS = ("question", "complaint", "praise", "suggestion", "request")
 ENGLISH, ANY = "en", "any"
@@ -40,8 +40,6 @@ SENTIMENT_WEIGHT = 1.2  # evidence per unit of sentiment score (complaint / prai
 POLITE_WEIGHT = 0.4
 RHETORICAL_COMPLAINT = 1.0
 SUGGESTION_QUESTION_DAMPING = 0.3
-_NOISE = re.compile(r"https?://\S+|www\.\S+|[@＠]\w+")
-_SENTENCE = re.compile(r"[^.!?…\n]+[.!?…]*|[.!?…]+")
 
 # (weight, alternation of patterns, anchored at the sentence start?)
 Cue = tuple[float, re.Pattern[str], bool]
@@ -49,7 +47,7 @@ Cue = tuple[float, re.Pattern[str], bool]
 
 def _compile(pattern: str) -> str:
     """Fold a cue like the text; a leading ``^`` allows punctuation/emoji before the words."""
-    folded = fold(pattern)
+    folded = fold_pattern(pattern)
     return r"^\W*" + folded[1:] if folded.startswith("^") else folded
 
 
@@ -130,27 +128,27 @@ def _any(cues: list[Cue], sentence: str) -> bool:
 
 def score_intents(text: str, cues: CueSet, sentiment_score: float = 0.0) -> dict[str, float]:
     """Intent scores in [0, 1] for ``text`` (all five intents, rounded to four places)."""
-    clean = squeeze(fold(_NOISE.sub(" ", text)), 1)  # "pleaseeee" -> "please"
+    clean = squeeze(fold(MENTION.sub(" ", URL.sub(" ", text))), 1)  # "pleaseeee" -> "please"
     evidence = dict.fromkeys(INTENTS, 0.0)
-    polite = False
-    for match in _SENTENCE.finditer(clean):
+    questions = cues.intents["question"]
+    at_start = [cue for cue in questions if cue[2]]
+    for match in SENTENCE.finditer(clean):
         sentence = match.group().strip()
         if not sentence:
             continue
+        for intent in INTENTS[1:]:
+            evidence[intent] += _sum(cues.intents[intent], sentence)
         if _any(cues.rhetorical, sentence):
             evidence["complaint"] += RHETORICAL_COMPLAINT
-            for intent in ("complaint", "praise", "suggestion", "request"):
-                evidence[intent] += _sum(cues.intents[intent], sentence)
             continue
-        exclamation = _any(cues.not_question, sentence)
-        for intent in INTENTS:
-            anchored = intent != "question" or not exclamation
-            evidence[intent] += _sum(cues.intents[intent], sentence, anchored)
-        polite = polite or _any(cues.polite, sentence)
+        evidence["question"] += _sum(questions, sentence, anchored=False)
+        opening = _sum(at_start, sentence)
+        if opening and not _any(cues.not_question, sentence):
+            evidence["question"] += opening
     if evidence["suggestion"] and evidence["question"]:
         evidence["question"] *= SUGGESTION_QUESTION_DAMPING
     asks = evidence["question"] > 0 or evidence["request"] > 0
-    if polite and not asks:
+    if not asks and _any(cues.polite, clean):
         evidence["praise"] += POLITE_WEIGHT
     if sentiment_score < 0:
         evidence["complaint"] += SENTIMENT_WEIGHT * -sentiment_score

@@ -28,12 +28,13 @@ from spacy.tokens import Doc
 from nlp.components import extensions
 from nlp.components.extensions import doc_text
 from nlp.components.lexicon import read_lines
+from nlp.components.text import MENTION, URL
 
 SUPPORTED = ("en", "fr", "de", "es", "it", "nl", "pt", "hu", "pl")
 UNDETERMINED = "und"
 IGNORED_HINTS = frozenset({"", "und", "zxx", "mul", "mis", "xx", "unknown", "qam", "qct"})
 
-_NOISE = re.compile(r"https?://\S+|www\.\S+|[@＠]\w+|\S+@\S+\.\w+|&\w+;")
+_NOISE = re.compile(rf"{URL.pattern}|{MENTION.pattern}|\S+@\S+\.\w+|&\w+;")  # + e-mail, entities
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 # Letters of non-Latin scripts: (regex, language, score).
 _SCRIPTS: tuple[tuple[re.Pattern[str], str, float], ...] = (

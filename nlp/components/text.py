@@ -1,17 +1,16 @@
-"""Small text helpers shared by the components: accent folding, a light stemmer, clauses.
+"""Small text helpers shared by the components: accent folding, a light stemmer, regexes.
 
-``norm_word`` is what the topic matcher (and the lexicons) compare: lower case, accents folded
-(``fermé`` -> ``ferme``), a leading French/Italian elided article dropped (``l'entrée`` ->
-``entree``) and a crude plural/final-vowel stem (``tickets`` -> ``ticket``, ``biglietti`` and
-``biglietto`` -> ``bigliett``). It is deliberately simple and applied identically to the
-taxonomy terms and to the posts, so what matters is consistency rather than linguistics.
+``norm_word`` is what the topic matcher compares: lower case, accents folded (``fermé`` ->
+``ferme``), a leading French/Italian elided article dropped (``l'entrée`` -> ``entree``) and a
+crude plural/final-vowel stem (``tickets`` -> ``ticket``; ``biglietti`` and ``biglietto`` ->
+``bigliett``; ``fermée`` and ``fermé`` -> ``ferm``). It is deliberately simple and applied
+identically to the taxonomy terms and to the posts, so consistency matters, not linguistics.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
 _FOLD_TABLE = str.maketrans(
@@ -22,7 +21,10 @@ ELISION = re.compile(
     r"|nessun|tutt|sant)'(?=\w)"
 )
 VOWELS = frozenset("aeiouy")
-# Sentence / clause boundaries used by the sentiment and intent components.
+URL = re.compile(r"https?://\S+|www\.\S+")
+MENTION = re.compile(r"(?<![\w@])[@＠]\w+")  # @handle, not the @ of an e-mail address
+SENTENCE = re.compile(r"[^.!?…\n]+[.!?…]*|[.!?…]+")  # a sentence with its end punctuation
+# Sentence-ending tokens (sentiment clauses and questions).
 SENTENCE_END = frozenset({".", "!", "?", "…", "...", "¿", "¡", "\n"})
 
 
@@ -37,16 +39,24 @@ def fold(text: str) -> str:
 
 
 def stem(word: str) -> str:
-    """Crude plural / final-vowel stripping for words of four letters or more."""
+    """Crude plural and final-vowel stripping (at most two vowels, never below three letters)."""
     if len(word) < 4 or not word.isalpha():
         return word
     if word.endswith("ies") and len(word) > 4:
         word = word[:-3] + "y"
     elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
         word = word[:-1]
-    if len(word) >= 4 and word[-1] in VOWELS:
-        word = word[:-1]
+    for _ in range(2):  # "fermée"/"fermé", "biglietti"/"biglietto"
+        if len(word) >= 4 and word[-1] in VOWELS:
+            word = word[:-1]
     return word
+
+
+def fold_pattern(pattern: str) -> str:
+    """Strip accents from a (lower-case) regular expression without touching its escapes
+    (``\\S`` must not become ``\\s``), so it matches :func:`fold`-ed text."""
+    decomposed = unicodedata.normalize("NFKD", pattern.translate(_FOLD_TABLE))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 @lru_cache(maxsize=131072)
@@ -59,14 +69,3 @@ def norm_word(lower: str) -> str:
 def squeeze(word: str, keep: int = 2) -> str:
     """Collapse runs of three or more identical letters to ``keep`` (``sooo`` -> ``soo``)."""
     return re.sub(r"(\w)\1{2,}", lambda m: m.group(1) * keep, word)
-
-
-def split_spans(tokens: Sequence[str], boundaries: frozenset[str]) -> Iterator[tuple[int, int]]:
-    """``(start, end)`` index ranges of ``tokens`` separated by boundary tokens (kept in span)."""
-    start = 0
-    for index, token in enumerate(tokens):
-        if token in boundaries or "\n" in token:
-            yield start, index + 1
-            start = index + 1
-    if start < len(tokens):
-        yield start, len(tokens)
