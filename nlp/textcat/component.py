@@ -1,0 +1,93 @@
+"""spaCy component ``salon_textcat``: runs a trained classifier over ``nlp.pipe`` batches.
+
+    nlp.add_pipe("salon_textcat", config={"task": "sentiment"})
+    nlp.add_pipe("salon_textcat", name="abuse", config={"task": "abuse"})
+
+Sets ``doc._.textcat_<task>``: a dict label -> probability. For ``abuse`` the dict holds
+``abusive``/``not-abusive`` plus the two parts ``offensive`` and ``hate``. The component reads
+only ``doc.text`` (no tokens, tags or vectors are needed) and classifies a whole batch at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from nlp.textcat.model import TASKS, AbuseModel, TextClassifierModel, load_textcat
+
+__all__ = ["SalonTextcat", "make_salon_textcat"]
+
+
+def _ensure_extension(attr: str) -> None:
+    if not Doc.has_extension(attr):
+        Doc.set_extension(attr, default=None)
+
+
+class SalonTextcat:
+    """Callable pipe that writes ``doc._.textcat_<task>``."""
+
+    def __init__(self, name: str, task: str, model: TextClassifierModel, batch_size: int = 256):
+        self.name = name
+        self.task = task
+        self.model = model
+        self.batch_size = batch_size
+        self.attr = f"textcat_{task}"
+        _ensure_extension(self.attr)
+
+    def _scores(self, docs: list[Doc]) -> list[dict[str, float]]:
+        texts = [doc.text for doc in docs]
+        if isinstance(self.model, AbuseModel):
+            parts = self.model.predict_parts(texts)
+            return [
+                {
+                    "abusive": float(parts["abusive"][i]),
+                    "not-abusive": 1.0 - float(parts["abusive"][i]),
+                    "offensive": float(parts["offensive"][i]),
+                    "hate": float(parts["hate"][i]),
+                }
+                for i in range(len(docs))
+            ]
+        probs = self.model.predict_proba(texts)
+        labels = self.model.labels
+        return [{label: float(p) for label, p in zip(labels, row, strict=True)} for row in probs]
+
+    def _set(self, docs: list[Doc]) -> None:
+        if not docs:
+            return
+        for doc, scores in zip(docs, self._scores(docs), strict=True):
+            doc._.set(self.attr, scores)
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Classify one doc."""
+        self._set([doc])
+        return doc
+
+    def pipe(self, stream: Iterable[Doc], batch_size: int | None = None) -> Iterator[Doc]:
+        """Classify docs in batches (what ``nlp.pipe`` calls)."""
+        size = batch_size or self.batch_size
+        batch: list[Doc] = []
+        for doc in stream:
+            batch.append(doc)
+            if len(batch) >= size:
+                self._set(batch)
+                yield from batch
+                batch = []
+        self._set(batch)
+        yield from batch
+
+
+@Language.factory(
+    "salon_textcat",
+    default_config={"task": "sentiment", "model_path": None, "batch_size": 256},
+    assigns=[f"doc._.textcat_{task}" for task in TASKS],
+    requires=[],
+)
+def make_salon_textcat(
+    nlp: Language, name: str, task: str, model_path: str | None, batch_size: int
+) -> SalonTextcat:
+    """Factory: ``task`` is sentiment, offensive, hate or abuse; ``model_path`` a model folder
+    (default: the one shipped in ``nlp/models``)."""
+    model = load_textcat(task, model_path)
+    return SalonTextcat(name, task, model, batch_size)

@@ -1,0 +1,485 @@
+"""Hashed text features for the trained classifiers (numpy only, no training libraries).
+
+A batch of texts becomes one sparse matrix in CSR form (``SparseBatch``) with three column
+blocks:
+
+* ``[0, N_DENSE)`` dense hand-made features: lexicon scores with negation scope, punctuation,
+  capitals, elongation, emoji, length;
+* word n-grams (1..``word_ngrams``) hashed into ``2**word_bits`` columns; tokens inside a
+  negation scope carry a ``_NEG`` suffix;
+* character n-grams (``char_min``..``char_max``) of the normalised text hashed into
+  ``2**char_bits`` columns.
+
+Hashing is deterministic (CRC-32 for tokens, a fixed polynomial hash for characters), never
+Python's salted ``hash()``, so features are stable across processes and machines. Values are
+raw counts; weighting (IDF, sub-linear TF, per-block L2 norm) lives in ``weighting.py`` and is
+shared by training and inference.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "DENSE_NAMES",
+    "NEGATORS",
+    "N_DENSE",
+    "FeatureConfig",
+    "FeatureExtractor",
+    "SparseBatch",
+    "mark_negation",
+    "normalize",
+    "tokenize",
+]
+
+# --------------------------------------------------------------------------- normalisation
+
+_ESCAPE_RE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_URL_RE = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+_USER_RE = re.compile(r"@\w+")
+_WS_RE = re.compile(r"\s+")
+_HTML = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'"}
+_HTML_RE = re.compile("|".join(map(re.escape, _HTML)))
+
+
+def _unescape(match: re.Match[str]) -> str:
+    code = int(match.group(1), 16)
+    # Lone surrogates cannot be encoded later; drop them.
+    return "" if 0xD800 <= code <= 0xDFFF else chr(code)
+
+
+def normalize(text: str) -> str:
+    """Undo literal ``\\uXXXX`` escapes and HTML entities, mask URLs and users, squash spaces.
+
+    Case is kept (capitals are a feature); ``@anything`` becomes ``@user`` and URLs ``http``,
+    the same normalisation TweetEval applies, so live posts look like the training data.
+    """
+    if "\\u" in text:
+        text = _ESCAPE_RE.sub(_unescape, text)
+    if "&" in text:
+        text = _HTML_RE.sub(lambda m: _HTML[m.group(0)], text)
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    text = _URL_RE.sub("http", text)
+    text = _USER_RE.sub("@user", text)
+    return _WS_RE.sub(" ", text).strip()
+
+
+# --------------------------------------------------------------------------- tokenisation
+
+_EMOTICON = (
+    r"""(?:[<>]?[:;=8xX][\-o\*']?[\)\]\(\[dDpP/\\:\}\{@\|3]+|<3+|</3+|\^_*\^|[\)\(]+[\-']?[:;=])"""
+)
+_TOKEN_RE = re.compile(
+    rf"""
+    {_EMOTICON}(?=\s|$|[^\w])        # emoticons :) :-( <3 ^_^
+    | @user
+    | \#\w+                          # hashtags
+    | \w+(?:['\-]\w+)*               # words, contractions, hyphenated
+    | [!?]+                          # runs of ! and ?
+    | \.{{2,}}|…                     # ellipsis
+    | [.,:;]                         # clause punctuation
+    | [^\w\s]                        # anything else: emoji, symbols
+    """,
+    re.VERBOSE,
+)
+_ELONG_RE = re.compile(r"(\w)\1{2,}")
+_CLAUSE_END = frozenset({".", ",", ":", ";", "!", "?", "…", "but"})
+
+NEGATORS = frozenset(
+    [
+        "not",
+        "no",
+        "never",
+        "none",
+        "nobody",
+        "nothing",
+        "nowhere",
+        "neither",
+        "nor",
+        "without",
+        "cannot",
+        "cant",
+        "can't",
+        "dont",
+        "don't",
+        "doesnt",
+        "doesn't",
+        "didnt",
+        "didn't",
+        "isnt",
+        "isn't",
+        "arent",
+        "aren't",
+        "wasnt",
+        "wasn't",
+        "werent",
+        "weren't",
+        "wont",
+        "won't",
+        "wouldnt",
+        "wouldn't",
+        "shouldnt",
+        "shouldn't",
+        "couldnt",
+        "couldn't",
+        "aint",
+        "ain't",
+        "hasnt",
+        "hasn't",
+        "havent",
+        "haven't",
+        "hadnt",
+        "hadn't",
+        "mustnt",
+        "mustn't",
+        "neednt",
+        "needn't",
+        "rarely",
+        "seldom",
+        "hardly",
+        "barely",
+        "nope",
+    ]
+)
+
+
+def tokenize(text: str) -> list[str]:
+    """Split normalised text into lower-cased tokens (words, hashtags, emoticons, emoji, punct).
+
+    Letters repeated three or more times are squeezed to two (``sooooo`` -> ``soo``).
+    """
+    tokens = []
+    for tok in _TOKEN_RE.findall(text):
+        low = tok.lower()
+        if len(low) > 3:
+            low = _ELONG_RE.sub(r"\1\1", low)
+        if low[0] in "!?" and len(low) > 1:
+            low = low[:3]
+        tokens.append(low)
+    return tokens
+
+
+def _is_clause_end(tok: str) -> bool:
+    return tok in _CLAUSE_END or tok[0] in "!?." or tok == "…"
+
+
+def mark_negation(tokens: Sequence[str]) -> list[bool]:
+    """Return for each token whether it lies in a negation scope.
+
+    A scope opens after a negator (``not``, ``don't``, ``never``...) and closes at clause
+    punctuation or ``but``; the negator itself is not in the scope.
+    """
+    flags = []
+    in_scope = False
+    for tok in tokens:
+        if _is_clause_end(tok):
+            in_scope = False
+            flags.append(False)
+        elif tok in NEGATORS or tok.endswith("n't"):
+            in_scope = True
+            flags.append(False)
+        else:
+            flags.append(in_scope)
+    return flags
+
+
+# --------------------------------------------------------------------------- dense features
+
+DENSE_NAMES: tuple[str, ...] = (
+    "lex_pos_sum",
+    "lex_neg_sum",
+    "lex_max",
+    "lex_min",
+    "lex_last",
+    "lex_n_pos",
+    "lex_n_neg",
+    "lex_compound",
+    "lex_neg_flipped",
+    "emoji_pos",
+    "emoji_neg",
+    "hashtag_lex",
+    "n_exclaim",
+    "n_question",
+    "ends_exclaim",
+    "ends_question",
+    "n_allcaps",
+    "n_elongated",
+    "n_negations",
+    "has_url",
+    "n_users",
+    "log_len",
+    "bias_one",
+)
+N_DENSE = len(DENSE_NAMES)
+_N_SCALAR = -0.74  # VADER's empirically derived damping of negated valence
+_CAPS_RE = re.compile(r"\b[A-Z][A-Z']{2,}\b")
+_ELONG_RAW_RE = re.compile(r"([a-zA-Z])\1{2,}")
+
+
+def _is_emoji(tok: str) -> bool:
+    return len(tok) <= 2 and unicodedata.category(tok[0]) == "So"
+
+
+def _dense(
+    raw: str, tokens: Sequence[str], neg: Sequence[bool], lexicon: Mapping[str, float]
+) -> list[float]:
+    pos_sum = neg_sum = 0.0
+    lex_max = lex_min = last = 0.0
+    n_pos = n_neg = 0
+    flipped = 0
+    emo_pos = emo_neg = 0.0
+    tag = 0.0
+    negations = 0
+    for tok, in_neg in zip(tokens, neg, strict=True):
+        if tok in NEGATORS:
+            negations += 1
+        word = tok[1:] if tok[0] == "#" and len(tok) > 1 else tok
+        val = lexicon.get(word)
+        if val is None and len(word) > 2 and word[-1] == word[-2]:
+            val = lexicon.get(word[:-1])
+        if val is None:
+            continue
+        if in_neg:
+            val *= _N_SCALAR
+            flipped += 1
+        if tok[0] == "#":
+            tag += val
+        if _is_emoji(tok):
+            if val > 0:
+                emo_pos += val
+            else:
+                emo_neg -= val
+        if val > 0:
+            pos_sum += val
+            n_pos += 1
+        elif val < 0:
+            neg_sum -= val
+            n_neg += 1
+        lex_max = max(lex_max, val)
+        lex_min = min(lex_min, val)
+        last = val
+    total = pos_sum - neg_sum
+    compound = total / math.sqrt(total * total + 15.0)
+    stripped = raw.rstrip()
+    return [
+        pos_sum / 4.0,
+        neg_sum / 4.0,
+        lex_max / 4.0,
+        lex_min / 4.0,
+        last / 4.0,
+        math.log1p(n_pos),
+        math.log1p(n_neg),
+        compound,
+        math.log1p(flipped),
+        emo_pos / 4.0,
+        emo_neg / 4.0,
+        tag / 4.0,
+        math.log1p(raw.count("!")),
+        math.log1p(raw.count("?")),
+        float(stripped.endswith("!")),
+        float(stripped.endswith("?")),
+        math.log1p(len(_CAPS_RE.findall(raw))),
+        math.log1p(len(_ELONG_RAW_RE.findall(raw))),
+        math.log1p(negations),
+        float("http" in raw),
+        math.log1p(raw.count("@user")),
+        math.log1p(len(tokens)) / 4.0,
+        1.0,
+    ]
+
+
+# --------------------------------------------------------------------------- hashing
+
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_PRIME = np.uint64(0x100000001B3)
+
+
+def _mix(h: np.ndarray, salt: int, bits: int) -> np.ndarray:
+    """SplitMix64 finaliser, then keep the top ``bits`` bits."""
+    with np.errstate(over="ignore"):
+        h = h ^ np.uint64(salt * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF)
+        h = (h ^ (h >> np.uint64(30))) * _MIX1
+        h = (h ^ (h >> np.uint64(27))) * _MIX2
+        h = h ^ (h >> np.uint64(31))
+    return (h >> np.uint64(64 - bits)).astype(np.int64)
+
+
+def _ngram_hashes(
+    units: np.ndarray, owner: np.ndarray, n_min: int, n_max: int, bits: int, salt: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Hash every n-gram (n_min..n_max) of ``units`` that stays inside one owner document.
+
+    Returns (column ids, owner of each n-gram), vectorised over the whole batch.
+    """
+    cols: list[np.ndarray] = []
+    owners: list[np.ndarray] = []
+    total = units.shape[0]
+    h = np.zeros(total, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for n in range(1, n_max + 1):
+            if total - n + 1 <= 0:
+                break
+            length = total - n + 1
+            h = h[:length] * _PRIME + units[n - 1 : n - 1 + length]
+            if n < n_min:
+                continue
+            same = owner[:length] == owner[n - 1 : n - 1 + length]
+            cols.append(_mix(h[same], salt * 31 + n, bits))
+            owners.append(owner[:length][same])
+    if not cols:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(cols), np.concatenate(owners)
+
+
+# --------------------------------------------------------------------------- extractor
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """Shape of the feature space; saved with every model so inference rebuilds it exactly."""
+
+    word_bits: int = 20
+    word_ngrams: int = 3
+    char_bits: int = 20
+    char_min: int = 2
+    char_max: int = 5
+    negation: bool = True
+    dense: bool = True
+
+    @property
+    def n_features(self) -> int:
+        """Total number of columns."""
+        return N_DENSE + (1 << self.word_bits) + (1 << self.char_bits)
+
+    @property
+    def word_offset(self) -> int:
+        """First word-block column."""
+        return N_DENSE
+
+    @property
+    def char_offset(self) -> int:
+        """First char-block column."""
+        return N_DENSE + (1 << self.word_bits)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FeatureConfig:
+        """Inverse of ``to_dict`` (unknown keys ignored)."""
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**known)
+
+
+@dataclass
+class SparseBatch:
+    """CSR matrix of raw feature counts: ``indptr`` (n+1), ``indices``, ``data``."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    n_cols: int
+
+    @property
+    def n_rows(self) -> int:
+        """Number of documents."""
+        return int(self.indptr.shape[0] - 1)
+
+
+class FeatureExtractor:
+    """Turn texts into a ``SparseBatch`` of raw counts under a ``FeatureConfig``."""
+
+    def __init__(self, config: FeatureConfig, lexicon: Mapping[str, float] | None = None):
+        self.config = config
+        self.lexicon: Mapping[str, float] = lexicon or {}
+
+    def analyse(self, text: str) -> tuple[str, list[str], list[bool]]:
+        """Normalised text, tokens and negation flags for one text (useful for debugging)."""
+        norm = normalize(text)
+        tokens = tokenize(norm)
+        neg = mark_negation(tokens) if self.config.negation else [False] * len(tokens)
+        return norm, tokens, neg
+
+    def transform(self, texts: Iterable[str]) -> SparseBatch:
+        """Extract features for a batch of texts."""
+        cfg = self.config
+        tok_hashes: list[int] = []
+        tok_owner: list[int] = []
+        char_parts: list[str] = []
+        dense_rows: list[list[float]] = []
+        n_docs = 0
+        for doc_id, text in enumerate(texts):
+            n_docs += 1
+            norm, tokens, neg = self.analyse(text)
+            if cfg.dense:
+                dense_rows.append(_dense(norm, tokens, neg, self.lexicon))
+            for tok, in_neg in zip(tokens, neg, strict=True):
+                key = tok + "_NEG" if in_neg else tok
+                tok_hashes.append(zlib.crc32(key.encode("utf-8")))
+            tok_owner.extend([doc_id] * len(tokens))
+            char_parts.append(" " + norm.lower() + " ")
+
+        pieces_cols: list[np.ndarray] = []
+        pieces_rows: list[np.ndarray] = []
+        dense = np.asarray(dense_rows, dtype=np.float64) if cfg.dense and n_docs else None
+        if tok_hashes:
+            units = np.asarray(tok_hashes, dtype=np.uint64)
+            owner = np.asarray(tok_owner, dtype=np.int64)
+            cols, own = _ngram_hashes(units, owner, 1, cfg.word_ngrams, cfg.word_bits, salt=1)
+            pieces_cols.append(cols + cfg.word_offset)
+            pieces_rows.append(own)
+        if char_parts and cfg.char_max > 0:
+            joined = "".join(char_parts)
+            units = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+            lengths = np.fromiter((len(p) for p in char_parts), dtype=np.int64, count=n_docs)
+            owner = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+            cols, own = _ngram_hashes(units, owner, cfg.char_min, cfg.char_max, cfg.char_bits, 2)
+            pieces_cols.append(cols + cfg.char_offset)
+            pieces_rows.append(own)
+        return _to_csr(dense, pieces_rows, pieces_cols, n_docs, cfg.n_features)
+
+
+def _to_csr(
+    dense: np.ndarray | None,
+    rows_l: list[np.ndarray],
+    cols_l: list[np.ndarray],
+    n_rows: int,
+    n_cols: int,
+) -> SparseBatch:
+    """Assemble the dense block and hashed occurrences into row-grouped CSR.
+
+    Each hashed occurrence counts 1; duplicates of a (row, col) are merged with one integer
+    sort of the keys ``row << shift | col`` (much cheaper than ``np.unique`` with inverse).
+    Dense cells are unique per row, so their value is read back from ``dense``.
+    """
+    shift = np.int64(max(1, int(n_cols - 1).bit_length()))
+    keys = [(r << shift) | c for r, c in zip(rows_l, cols_l, strict=True)]
+    if dense is not None and dense.size:
+        d_rows, d_cols = np.nonzero(dense)
+        keys.append((d_rows.astype(np.int64) << shift) | d_cols.astype(np.int64))
+    key = np.sort(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
+    if key.shape[0] == 0:
+        return SparseBatch(
+            np.zeros(n_rows + 1, np.int64), np.zeros(0, np.int64), np.zeros(0), n_cols
+        )
+    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    uniq = key[starts]
+    values = np.diff(np.append(starts, key.shape[0])).astype(np.float64)
+    out_rows = uniq >> shift
+    out_cols = uniq & ((np.int64(1) << shift) - 1)
+    if dense is not None and dense.size:
+        is_dense = out_cols < dense.shape[1]
+        values[is_dense] = dense[out_rows[is_dense], out_cols[is_dense]]
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum(np.bincount(out_rows, minlength=n_rows))
+    return SparseBatch(indptr, out_cols, values, n_cols)

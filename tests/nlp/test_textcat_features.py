@@ -1,0 +1,129 @@
+"""Feature extraction: normalisation, tokens, negation scope, emoji, deterministic hashing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from nlp.textcat.features import (
+    DENSE_NAMES,
+    FeatureConfig,
+    FeatureExtractor,
+    mark_negation,
+    normalize,
+    tokenize,
+)
+from nlp.textcat.weighting import compute_idf, weight
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = FeatureConfig(word_bits=12, char_bits=12)
+LEXICON = {"good": 1.9, "bad": -2.5, "love": 3.2, "😍": 2.5, "😡": -2.0}
+
+
+def _dense(text: str, lexicon: dict[str, float] | None = None) -> dict[str, float]:
+    batch = FeatureExtractor(SMALL, LEXICON if lexicon is None else lexicon).transform([text])
+    row = np.zeros(len(DENSE_NAMES))
+    for col, val in zip(batch.indices, batch.data, strict=True):
+        if col < len(DENSE_NAMES):
+            row[col] = val
+    return dict(zip(DENSE_NAMES, row.tolist(), strict=True))
+
+
+def test_normalize_undoes_escapes_and_masks_users_and_urls() -> None:
+    text = "Hi @Museum\\u002c see https://example.org/x &amp; more   now"
+    assert normalize(text) == "Hi @user, see http & more now"
+
+
+def test_tokenize_keeps_emoticons_emoji_hashtags_and_squeezes_elongation() -> None:
+    tokens = tokenize("Sooooo GOOD :) #ArtLover 😍 !!!")
+    assert tokens == ["soo", "good", ":)", "#artlover", "😍", "!!!"]
+
+
+def test_negation_scope_opens_after_negator_and_closes_at_punctuation_or_but() -> None:
+    tokens = tokenize("i do not like the new wing , but the cafe is nice")
+    flags = mark_negation(tokens)
+    scoped = [t for t, f in zip(tokens, flags, strict=True) if f]
+    assert scoped == ["like", "the", "new", "wing"]
+    assert not any(flags[tokens.index("but") :])
+    assert mark_negation(tokenize("don't go.")) == [False, True, False]
+
+
+def test_negation_flips_lexicon_polarity() -> None:
+    assert _dense("the show was good")["lex_compound"] > 0
+    assert _dense("the show was not good")["lex_compound"] < 0
+    assert _dense("the show was not good")["lex_neg_flipped"] > 0
+    assert _dense("the show was good")["lex_neg_flipped"] == 0
+
+
+def test_emoji_carries_lexicon_valence() -> None:
+    assert _dense("see you there 😍")["emoji_pos"] > 0
+    assert _dense("see you there 😡")["emoji_neg"] > 0
+    assert _dense("see you there")["emoji_pos"] == 0
+
+
+def test_style_features() -> None:
+    d = _dense("WHAT a DAY!!! Sooo tired?")
+    assert d["n_exclaim"] > 0 and d["n_question"] > 0 and d["ends_question"] == 1.0
+    assert d["n_allcaps"] > 0 and d["n_elongated"] > 0
+    assert _dense("a quiet day")["n_exclaim"] == 0
+
+
+def test_negated_tokens_hash_differently() -> None:
+    ex = FeatureExtractor(FeatureConfig(word_bits=16, char_bits=12, char_max=0, dense=False))
+    pos = set(ex.transform(["good"]).indices.tolist())
+    neg = set(ex.transform(["not good"]).indices.tolist())
+    # "not good" holds "not" and "good_NEG" plus the bigram, never the plain "good" unigram.
+    assert pos and not pos & neg
+
+
+def test_batch_equals_one_by_one_and_columns_in_range() -> None:
+    texts = ["I love it", "", "bad bad bad :(", "@user ok http"]
+    ex = FeatureExtractor(SMALL, LEXICON)
+    batch = ex.transform(texts)
+    assert batch.n_rows == len(texts)
+    assert batch.indices.max() < SMALL.n_features
+    for i, text in enumerate(texts):
+        one = ex.transform([text])
+        lo, hi = batch.indptr[i], batch.indptr[i + 1]
+        assert one.indices.tolist() == batch.indices[lo:hi].tolist()
+        assert np.allclose(one.data, batch.data[lo:hi])
+    # repeated word counted, not duplicated
+    rep = ex.transform(["bad bad bad"])
+    assert rep.data.max() >= 3 and len(set(rep.indices.tolist())) == len(rep.indices)
+
+
+def test_weighting_normalises_blocks() -> None:
+    ex = FeatureExtractor(SMALL, LEXICON)
+    batch = ex.transform(["a good day at the museum", "bad"])
+    vals = weight(batch, compute_idf(batch, SMALL), SMALL)
+    lo, hi = batch.indptr[0], batch.indptr[1]
+    cols, row = batch.indices[lo:hi], vals[lo:hi]
+    words = (cols >= SMALL.word_offset) & (cols < SMALL.char_offset)
+    chars = cols >= SMALL.char_offset
+    assert np.isclose(np.linalg.norm(row[words]), 1.0)
+    assert np.isclose(np.linalg.norm(row[chars]), 1.0)
+
+
+def test_hashing_is_deterministic_across_processes() -> None:
+    code = (
+        "import json; from nlp.textcat.features import FeatureConfig, FeatureExtractor;"
+        "b = FeatureExtractor(FeatureConfig(word_bits=14, char_bits=14)).transform("
+        "['Not bad at all :) 😍 #museum']); print(json.dumps(b.indices.tolist()))"
+    )
+    runs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        assert out.returncode == 0, out.stderr
+        runs.append(json.loads(out.stdout))
+    here = FeatureExtractor(FeatureConfig(word_bits=14, char_bits=14)).transform(
+        ["Not bad at all :) 😍 #museum"]
+    )
+    assert runs[0] == runs[1] == here.indices.tolist()
