@@ -101,6 +101,18 @@ Priority = Literal["low", "normal", "high", "urgent"]
 StrList = str | list[str]
 
 
+SENTIMENTS = frozenset({"negative", "neutral", "positive"})
+INTENTS = frozenset({"question", "complaint", "praise", "suggestion", "request"})
+
+
+def _all_known(value: StrList | None, allowed: frozenset[str]) -> StrList | None:
+    """``value`` unchanged if every name in it is allowed; else a ValueError naming the first."""
+    for item in [value] if isinstance(value, str) else value or []:
+        if item not in allowed:
+            raise ValueError(f"{item!r} is not one of {', '.join(sorted(allowed))}")
+    return value
+
+
 class Condition(StrictModel):
     """What a post must look like for a rule to match; all given fields must hold."""
 
@@ -124,20 +136,12 @@ class Condition(StrictModel):
     @field_validator("sentiment")
     @classmethod
     def _known_sentiment(cls, value: StrList | None) -> StrList | None:
-        allowed = {"negative", "neutral", "positive"}
-        for item in [value] if isinstance(value, str) else value or []:
-            if item not in allowed:
-                raise ValueError(f"{item!r} is not one of {', '.join(sorted(allowed))}")
-        return value
+        return _all_known(value, SENTIMENTS)
 
     @field_validator("intent")
     @classmethod
     def _known_intent(cls, value: StrList | None) -> StrList | None:
-        allowed = {"question", "complaint", "praise", "suggestion", "request"}
-        for item in [value] if isinstance(value, str) else value or []:
-            if item not in allowed:
-                raise ValueError(f"{item!r} is not one of {', '.join(sorted(allowed))}")
-        return value
+        return _all_known(value, INTENTS)
 
     @field_validator("regex")
     @classmethod
