@@ -125,7 +125,7 @@ class Salon:
 
             path = self.settings.nlp.taxonomy_file
             taxonomy = load_taxonomy(path) if path else default_taxonomy()
-            self._analyser = Classifier(taxonomy)
+            self._analyser = Classifier(taxonomy, trained=self.settings.nlp.trained_models)
         return self._analyser
 
     def session(self) -> Session:

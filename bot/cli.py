@@ -16,11 +16,13 @@ from rich.console import Console
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from bot.cli_nlp import nlp_app
 from bot.errors import SalonError
 from config.errors import ConfigError
 from config.loader import load_settings, packaged_text
 from config.settings import Settings
 from connectors.errors import ConnectorError
+from nlp.errors import NlpError
 
 app = typer.Typer(
     name="salon",
@@ -29,6 +31,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(nlp_app)
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
@@ -241,7 +244,7 @@ def main() -> None:
         return
     try:
         app()
-    except (ConfigError, SalonError, ConnectorError) as exc:
+    except (ConfigError, SalonError, ConnectorError, NlpError) as exc:
         err.print(f"salon: error: {exc}", markup=False)
         sys.exit(2)
 

@@ -94,6 +94,7 @@ class NlpSettings(StrictModel):
     min_topic_score: float = Field(default=0.3, ge=0, le=1)
     min_intent_score: float = Field(default=0.5, ge=0, le=1)
     abuse_threshold: float = Field(default=0.5, ge=0, le=1)
+    trained_models: bool = True  # False: the rules-only pipeline (no model files, faster)
 
 
 Action = Literal["auto_reply", "draft_reply", "alert", "digest_only", "ignore"]

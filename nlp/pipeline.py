@@ -1,10 +1,15 @@
 """The Salon pipeline: a blank multi-language spaCy tokenizer plus the Salon components.
 
+The rule-based components (language, topics, lexicon sentiment, intent, abuse lexicon) run on
+every post; the trained sentiment and abuse models (``salon_textcat``, shipped in
+``nlp/models``) then refine English posts through ``salon_blend``. ``trained=False`` builds the
+rules-only pipeline (faster, no model files).
+
 ``build_pipeline(taxonomy)`` returns a plain :class:`spacy.language.Language`;
 :class:`Classifier` wraps it for the application: batches of texts (with optional platform
 language hints) in, :class:`~nlp.analysis.Analysis` objects out, with a ``name`` and a
 ``version`` to store next to each result. The version changes whenever the taxonomy, a lexicon
-file or the rules' code version changes.
+file, a shipped model or the rules' code version changes.
 """
 
 from __future__ import annotations
@@ -16,14 +21,16 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-import nlp.components  # noqa: F401  (registers the component factories)
+import nlp.components  # registers the component factories
+import nlp.textcat  # noqa: F401  (registers salon_textcat)
 from config.taxonomy import Taxonomy, default_taxonomy
 from nlp.analysis import Analysis
 from nlp.components.lexicon import lexicon_fingerprint
 from nlp.components.topics import TopicMatcher
+from nlp.textcat.model import MODELS_DIR, read_meta
 
-CLASSIFIER_NAME = "salon-rules"
-RULES_VERSION = "1"  # bump when a component's behaviour changes without a data change
+CLASSIFIER_NAME = "salon"
+RULES_VERSION = "2"  # bump when a component's behaviour changes without a data change
 COMPONENTS = (
     "salon_normalize",
     "salon_language",
@@ -32,36 +39,50 @@ COMPONENTS = (
     "salon_intent",
     "salon_abuse",
 )
+TRAINED_TASKS = ("sentiment", "abuse")
 
 
-def build_pipeline(taxonomy: Taxonomy) -> Language:
-    """A ready-to-use pipeline (no model files, no downloads) scoring ``taxonomy``'s topics."""
+def build_pipeline(taxonomy: Taxonomy, trained: bool = True) -> Language:
+    """A ready-to-use pipeline (no downloads) scoring ``taxonomy``'s topics; with ``trained``
+    the shipped sentiment and abuse models refine English posts."""
     nlp = spacy.blank("xx")
     for name in COMPONENTS:
         nlp.add_pipe(name)
+    if trained:
+        for task in TRAINED_TASKS:
+            nlp.add_pipe("salon_textcat", name=f"salon_{task}_model", config={"task": task})
+        nlp.add_pipe("salon_blend")
     topics = nlp.get_pipe("salon_topics")
     assert isinstance(topics, TopicMatcher)
     topics.set_taxonomy(taxonomy)
     return nlp
 
 
-def classifier_version(taxonomy: Taxonomy) -> str:
-    """``<rules version>+<hash of taxonomy and lexicons>``, e.g. ``1+3f2a9c0d1b7e``."""
+def model_versions() -> dict[str, str]:
+    """The shipped trained models' versions, e.g. ``{"sentiment": "1.0.0", "abuse": "1.0.0"}``."""
+    return {task: str(read_meta(MODELS_DIR / task).get("version", "0")) for task in TRAINED_TASKS}
+
+
+def classifier_version(taxonomy: Taxonomy, trained: bool = True) -> str:
+    """``<rules version>+<hash of taxonomy, lexicons and models>``, e.g. ``2+3f2a9c0d1b7e``
+    (rules-only pipelines read ``2r+…``)."""
+    models = sorted(model_versions().items()) if trained else []
     digest = hashlib.sha256(
-        f"{RULES_VERSION}:{taxonomy.fingerprint()}:{lexicon_fingerprint()}".encode()
+        f"{RULES_VERSION}:{taxonomy.fingerprint()}:{lexicon_fingerprint()}:{models}".encode()
     )
-    return f"{RULES_VERSION}+{digest.hexdigest()[:12]}"
+    return f"{RULES_VERSION}{'' if trained else 'r'}+{digest.hexdigest()[:12]}"
 
 
 class Classifier:
-    """Analyses posts in batches with the rule-based Salon pipeline."""
+    """Analyses posts in batches with the Salon pipeline."""
 
     name: str = CLASSIFIER_NAME
 
-    def __init__(self, taxonomy: Taxonomy | None = None) -> None:
+    def __init__(self, taxonomy: Taxonomy | None = None, trained: bool = True) -> None:
         self.taxonomy = taxonomy if taxonomy is not None else default_taxonomy()
-        self.nlp = build_pipeline(self.taxonomy)
-        self.version = classifier_version(self.taxonomy)
+        self.trained = trained
+        self.nlp = build_pipeline(self.taxonomy, trained)
+        self.version = classifier_version(self.taxonomy, trained)
 
     def analyse(
         self,
@@ -72,14 +93,22 @@ class Classifier:
         """One :class:`Analysis` per text, in order. ``languages`` (same length as ``texts``)
         are platform language tags (BCP-47, e.g. ``pt-BR``) trusted over detection; ``None``
         entries are detected."""
+        return [Analysis.from_doc(doc) for doc in self.pipe(texts, languages, batch_size)]
+
+    def pipe(
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str | None] | None = None,
+        batch_size: int = 256,
+    ) -> Iterator[Doc]:
+        """The processed spaCy docs (every component's ``doc._`` attributes), lazily."""
         if languages is not None and len(languages) != len(texts):
             raise ValueError(
                 f"languages has {len(languages)} entries for {len(texts)} texts; "
                 "give one per text (None to detect)"
             )
         hints: Sequence[str | None] = languages if languages is not None else [None] * len(texts)
-        docs = self.nlp.pipe(self._docs(texts, hints), batch_size=batch_size)
-        return [Analysis.from_doc(doc) for doc in docs]
+        return self.nlp.pipe(self._docs(texts, hints), batch_size=batch_size)
 
     def _docs(self, texts: Sequence[str], hints: Sequence[str | None]) -> Iterator[Doc]:
         for text, hint in zip(texts, hints, strict=True):

@@ -9,12 +9,22 @@ salon_topics       doc._.topics                        :mod:`nlp.components.topi
 salon_sentiment    doc._.sentiment, sentiment_score    :mod:`nlp.components.sentiment`
 salon_intent       doc._.intents                       :mod:`nlp.components.intent`
 salon_abuse        doc._.abuse                         :mod:`nlp.components.abuse`
+salon_blend        trained models' sentiment, abuse    :mod:`nlp.components.blend`
 =================  ==================================  =======================================
 """
 
 from __future__ import annotations
 
-from nlp.components import abuse, intent, language, normalize, sentiment, topics
+from nlp.components import abuse, blend, intent, language, normalize, sentiment, topics
 from nlp.components.extensions import register_extensions
 
-__all__ = ["abuse", "intent", "language", "normalize", "register_extensions", "sentiment", "topics"]
+__all__ = [
+    "abuse",
+    "blend",
+    "intent",
+    "language",
+    "normalize",
+    "register_extensions",
+    "sentiment",
+    "topics",
+]

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from nlp.components.extensions import doc_text
 from nlp.textcat.model import TASKS, AbuseModel, TextClassifierModel, load_textcat
 
 __all__ = ["SalonTextcat", "make_salon_textcat"]
@@ -37,7 +38,7 @@ class SalonTextcat:
         _ensure_extension(self.attr)
 
     def _scores(self, docs: list[Doc]) -> list[dict[str, float]]:
-        texts = [doc.text for doc in docs]
+        texts = [doc_text(doc) for doc in docs]  # cached: spaCy rebuilds doc.text each time
         if isinstance(self.model, AbuseModel):
             parts = self.model.predict_parts(texts)
             return [

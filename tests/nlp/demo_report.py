@@ -1,5 +1,5 @@
 """Hand-check of the rule-based classifier on the demo posts (not a test; the tests never read
-this data). Run from the repository root: ``.venv/bin/python -m tests.nlp.demo_report [-v]``.
+this data). Run from the repository root: ``.venv/bin/python -m tests.nlp.demo_report [-v] [--rules-only]``.
 
 Each demo tag has an expectation; the report prints the share of posts meeting it and, with
 ``-v``, the posts that do not.
@@ -82,7 +82,7 @@ def main(argv: list[str]) -> int:
     if not posts:
         print(f"no demo data in {DATA}")
         return 1
-    classifier = Classifier()
+    classifier = Classifier(trained="--rules-only" not in argv)
     results = classifier.analyse([p["text"] for p in posts], [p.get("language") for p in posts])
     by_tag: dict[str, list[tuple[dict[str, object], Analysis]]] = defaultdict(list)
     for post, analysis in zip(posts, results, strict=True):

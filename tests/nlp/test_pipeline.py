@@ -94,16 +94,33 @@ def test_top_topic_ties_and_threshold() -> None:
 
 def test_name_and_version() -> None:
     default = classifier()
-    assert default.name == "salon-rules"
+    assert default.name == "salon"
     assert default.version == classifier_version(default_taxonomy())
     other = Taxonomy(topics={"events": Topic(label="Events", terms=["talk"])})
     assert classifier_version(other) != default.version
+    rules_only = classifier_version(default_taxonomy(), trained=False)
+    assert rules_only != default.version and rules_only.split("+")[0].endswith("r")
     assert Classifier(other).analyse(["A talk tonight?"])[0].topics == {"events": 0.4512}
+
+
+def test_trained_models_refine_english_posts_only() -> None:
+    text = "the soup in the cafe was stone cold and the person at the till just shrugged"
+    french = "La soupe du café était froide et le serveur a haussé les épaules"
+    rules, trained = Classifier(trained=False), classifier()
+    assert [n for n in trained.nlp.pipe_names if n not in COMPONENTS] == [
+        "salon_sentiment_model",
+        "salon_abuse_model",
+        "salon_blend",
+    ]
+    docs = list(trained.pipe([text, french], ["en", "fr"]))
+    assert docs[0]._.textcat_sentiment is not None and docs[0]._.lexicon_scores is not None
+    assert docs[1]._.lexicon_scores is None  # French: the lexicon's verdict stands
+    assert trained.analyse([french], ["fr"]) == rules.analyse([french], ["fr"])
 
 
 def test_build_pipeline_declares_its_components() -> None:
     nlp = build_pipeline(default_taxonomy())
-    assert tuple(nlp.pipe_names) == COMPONENTS
+    assert tuple(nlp.pipe_names[: len(COMPONENTS)]) == COMPONENTS
     analysis = nlp.analyze_pipes()
     assert analysis is not None
     assert not any(analysis["problems"].values()), analysis["problems"]
