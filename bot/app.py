@@ -125,7 +125,8 @@ class Salon:
 
             path = self.settings.nlp.taxonomy_file
             taxonomy = load_taxonomy(path) if path else default_taxonomy()
-            self._analyser = Classifier(taxonomy, trained=self.settings.nlp.trained_models)
+            nlp = self.settings.nlp
+            self._analyser = Classifier(taxonomy, nlp.trained_models, nlp.topic_model)
         return self._analyser
 
     def session(self) -> Session:

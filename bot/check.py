@@ -9,6 +9,7 @@ from bot.errors import RuleError
 from bot.replies import ReplyBook
 from config.loader import format_validation_error
 from config.settings import Settings
+from config.taxonomy import Taxonomy
 from connectors.base import Capability, Connector
 from connectors.errors import Unsupported
 from connectors.registry import connector_class
@@ -72,16 +73,38 @@ def _check_rules(settings: Settings, classes: dict[str, type[Connector]]) -> lis
 def _check_taxonomy(settings: Settings) -> list[str]:
     path = settings.nlp.taxonomy_file
     if path is None:
-        return []
+        return _check_topic_model(settings, None)
     from config.errors import ConfigError
     from config.taxonomy import load_taxonomy
 
     if not path.is_file():
         return [f"nlp.taxonomy_file: no file at {path}"]
     try:
-        load_taxonomy(path)
+        taxonomy = load_taxonomy(path)
     except ConfigError as exc:
         return [f"nlp.taxonomy_file: {p}" for p in exc.problems]
     except (ValueError, OSError) as exc:
         return [f"nlp.taxonomy_file: {exc}"]
+    return _check_topic_model(settings, taxonomy)
+
+
+def _check_topic_model(settings: Settings, taxonomy: Taxonomy | None) -> list[str]:
+    folder = settings.nlp.topic_model
+    if folder is None:
+        return []
+    from config.taxonomy import default_taxonomy
+    from nlp.errors import NlpError
+    from nlp.topic_model import TopicModel
+
+    try:
+        model = TopicModel.load(folder)
+    except (NlpError, OSError, ValueError, KeyError) as exc:
+        return [f"nlp.topic_model: {exc}"]
+    keys = (taxonomy or default_taxonomy()).topics
+    unknown = sorted(set(model.topics) - set(keys))
+    if unknown:
+        return [
+            f"nlp.topic_model: the model knows topic(s) {', '.join(unknown)} that the taxonomy "
+            "no longer has; retrain it with `salon nlp train --task topics`"
+        ]
     return []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -61,3 +62,58 @@ def evaluate(
     items, ids = read_labelled(texts, labels, task)
     result = evaluate_pipeline(task, items, ids, Classifier(trained=not rules_only))
     typer.echo(json.dumps(result))
+
+
+TRAIN_TASKS = ("sentiment", "abuse", "intent", "topics")
+
+
+@nlp_app.command()
+def train(
+    task: Annotated[str, typer.Option("--task", help=f"One of {', '.join(TRAIN_TASKS)}.")],
+    data: Annotated[Path, typer.Option("--data", help="Folder with the training data.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Output folder (default: the shipped model's for sentiment, "
+            "abuse and intent; salon-models/topics for topics).",
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Config whose taxonomy to use (topics).")
+    ] = None,
+) -> None:
+    """Train a model, showing progress; writes the model, its meta.json and metrics.json."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from nlp.errors import NlpDataError
+
+    if task not in TRAIN_TASKS:
+        raise NlpDataError(f"unknown task {task!r}; choose one of {', '.join(TRAIN_TASKS)}")
+    console = Console(stderr=True, log_path=False)
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
+    ) as bar:
+        step = bar.add_task(f"{task}: starting", total=None)
+
+        def progress(message: str) -> None:
+            bar.update(step, description=f"{task}: {message}")
+            bar.console.log(message)
+
+        metrics = _train(task, data, out, config, progress)
+    typer.echo(json.dumps(metrics, indent=2))
+
+
+def _train(
+    task: str, data: Path, out: Path | None, config: Path | None, progress: Callable[[str], None]
+) -> dict[str, object]:
+    if task == "topics":
+        from config.loader import load_settings
+        from config.taxonomy import default_taxonomy, load_taxonomy
+        from nlp.topic_training import train_topics
+
+        path = load_settings(config).nlp.taxonomy_file if config else None
+        taxonomy = load_taxonomy(path) if path else default_taxonomy()
+        return train_topics(data, out or Path("salon-models/topics"), taxonomy, progress=progress)
+    raise NotImplementedError(task)

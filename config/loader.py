@@ -140,6 +140,8 @@ def _relative_to(settings: Settings, base: Path) -> Settings:
     """Resolve file paths in the settings against the config file's folder."""
     if settings.nlp.taxonomy_file and not settings.nlp.taxonomy_file.is_absolute():
         settings.nlp.taxonomy_file = base / settings.nlp.taxonomy_file
+    if settings.nlp.topic_model and not settings.nlp.topic_model.is_absolute():
+        settings.nlp.topic_model = base / settings.nlp.topic_model
     for source in settings.sources:
         path = source.options.get("path")
         if isinstance(path, str) and not path.startswith("demo:") and not Path(path).is_absolute():

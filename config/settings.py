@@ -95,6 +95,7 @@ class NlpSettings(StrictModel):
     min_intent_score: float = Field(default=0.5, ge=0, le=1)
     abuse_threshold: float = Field(default=0.5, ge=0, le=1)
     trained_models: bool = True  # False: the rules-only pipeline (no model files, faster)
+    topic_model: Path | None = None  # a folder from `salon nlp train --task topics`
 
 
 Action = Literal["auto_reply", "draft_reply", "alert", "digest_only", "ignore"]

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
 import nlp.components  # registers the component factories
+import nlp.components.topic_model  # registers salon_topic_model
 import nlp.textcat  # noqa: F401  (registers salon_textcat)
 from config.taxonomy import Taxonomy, default_taxonomy
 from nlp.analysis import Analysis
@@ -42,12 +44,19 @@ COMPONENTS = (
 TRAINED_TASKS = ("sentiment", "abuse")
 
 
-def build_pipeline(taxonomy: Taxonomy, trained: bool = True) -> Language:
+def build_pipeline(
+    taxonomy: Taxonomy, trained: bool = True, topic_model: Path | None = None
+) -> Language:
     """A ready-to-use pipeline (no downloads) scoring ``taxonomy``'s topics; with ``trained``
-    the shipped sentiment and abuse models refine English posts."""
+    the shipped sentiment and abuse models refine English posts; ``topic_model`` is a folder
+    written by ``salon nlp train --task topics`` (topics learned from staff corrections)."""
     nlp = spacy.blank("xx")
     for name in COMPONENTS:
         nlp.add_pipe(name)
+    if topic_model is not None:
+        nlp.add_pipe(
+            "salon_topic_model", after="salon_topics", config={"model_path": str(topic_model)}
+        )
     if trained:
         for task in TRAINED_TASKS:
             nlp.add_pipe("salon_textcat", name=f"salon_{task}_model", config={"task": task})
@@ -63,10 +72,14 @@ def model_versions() -> dict[str, str]:
     return {task: str(read_meta(MODELS_DIR / task).get("version", "0")) for task in TRAINED_TASKS}
 
 
-def classifier_version(taxonomy: Taxonomy, trained: bool = True) -> str:
+def classifier_version(
+    taxonomy: Taxonomy, trained: bool = True, topic_model: Path | None = None
+) -> str:
     """``<rules version>+<hash of taxonomy, lexicons and models>``, e.g. ``2+3f2a9c0d1b7e``
     (rules-only pipelines read ``2r+…``)."""
     models = sorted(model_versions().items()) if trained else []
+    if topic_model is not None:
+        models.append(("topics", str(read_meta(topic_model).get("version", topic_model))))
     digest = hashlib.sha256(
         f"{RULES_VERSION}:{taxonomy.fingerprint()}:{lexicon_fingerprint()}:{models}".encode()
     )
@@ -78,11 +91,16 @@ class Classifier:
 
     name: str = CLASSIFIER_NAME
 
-    def __init__(self, taxonomy: Taxonomy | None = None, trained: bool = True) -> None:
+    def __init__(
+        self,
+        taxonomy: Taxonomy | None = None,
+        trained: bool = True,
+        topic_model: Path | None = None,
+    ) -> None:
         self.taxonomy = taxonomy if taxonomy is not None else default_taxonomy()
         self.trained = trained
-        self.nlp = build_pipeline(self.taxonomy, trained)
-        self.version = classifier_version(self.taxonomy, trained)
+        self.nlp = build_pipeline(self.taxonomy, trained, topic_model)
+        self.version = classifier_version(self.taxonomy, trained, topic_model)
 
     def analyse(
         self,

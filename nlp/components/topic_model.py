@@ -1,0 +1,53 @@
+"""``salon_topic_model``: adds the topics a model trained on staff corrections is sure of.
+
+Runs after ``salon_topics`` (the taxonomy matcher). For every topic the model learned, a post
+whose probability reaches ``threshold`` gets that topic with the larger of the matcher's score
+and the probability; topics the model never learned are left to the matcher. See
+:mod:`nlp.topic_model` for training.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from nlp.components import extensions
+from nlp.components.batching import BatchComponent
+from nlp.components.extensions import doc_text
+from nlp.topic_model import TopicModel
+
+
+class TopicModelComponent(BatchComponent):
+    """Merges the trained topic model's confident topics into ``doc._.topics``."""
+
+    def __init__(self, name: str, model: TopicModel, threshold: float, batch_size: int) -> None:
+        extensions.register_extensions()
+        self.name = name
+        self.model = model
+        self.threshold = threshold
+        self.batch_size = batch_size
+
+    def set_batch(self, docs: list[Doc]) -> None:
+        """Merge the model's confident topics into each doc's."""
+        probs = self.model.predict_proba([doc_text(doc) for doc in docs])
+        for doc, row in zip(docs, probs, strict=True):
+            topics = dict(doc._.topics or {})
+            for topic, p in zip(self.model.topics, row, strict=True):
+                if p >= self.threshold:
+                    topics[topic] = round(max(topics.get(topic, 0.0), float(p)), 4)
+            doc._.topics = topics
+
+
+@Language.factory(
+    "salon_topic_model",
+    assigns=["doc._.topics"],
+    requires=["doc._.topics"],
+    default_config={"threshold": 0.5, "batch_size": 256},
+)
+def make_topic_model(
+    nlp: Language, name: str, model_path: str, threshold: float, batch_size: int
+) -> TopicModelComponent:
+    """Factory: ``model_path`` is a folder written by ``salon nlp train --task topics``."""
+    return TopicModelComponent(name, TopicModel.load(Path(model_path)), threshold, batch_size)
