@@ -137,3 +137,15 @@ def test_nlp_package_does_not_load_spacy_for_analysis_alone() -> None:
     code = "import sys, nlp.analysis; print('spacy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_every_salon_factory_is_an_installed_spacy_entry_point() -> None:
+    from importlib.metadata import entry_points
+
+    from spacy.language import Language
+
+    registered = {name for name in Language.factories if name.startswith("salon_")}
+    declared = {ep.name: ep for ep in entry_points(group="spacy_factories")}
+    assert registered <= set(declared), "add them to [project.entry-points.spacy_factories]"
+    for name in registered:
+        assert declared[name].load() is not None
