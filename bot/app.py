@@ -1,12 +1,14 @@
 """The application: settings, store, connectors, classifier, rules and outbox composed into steps.
 
-One cycle is poll → store → classify → triage → deliver. Each step is also a scheduler job in
-``salon run``; ``salon demo`` and ``salon poll --once`` run them in sequence.
+One cycle is poll → store → classify → triage → remind → spikes → deliver. Each step is also a
+scheduler job in ``salon run``; ``salon demo`` runs them in sequence. Every step takes its "now"
+from one injectable clock.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -23,8 +25,11 @@ from bot.digest import Digest, build_digest
 from bot.digest_render import render_markdown, write_digest
 from bot.models import OutboxItem, OutboxKind, OutboxState, SourceState, utcnow
 from bot.outbox import DrainStats, Outbox
+from bot.reminders import Reminders, ReminderStats
 from bot.replies import ReplyBook
 from bot.rules import RuleSet
+from bot.spikes import Spike, SpikeDetector, raise_spike_alerts
+from bot.staff import StaffBot
 from bot.store import IngestStats, insert_ignoring_conflicts, save_cursor, store_posts
 from bot.triage import Triage, TriageStats
 from config.settings import Settings, SourceSettings
@@ -92,6 +97,16 @@ def build_connectors(settings: Settings) -> dict[str, Connector]:
     return by_source
 
 
+def build_analyser(settings: Settings) -> Analyser:
+    """The shipped NLP classifier for ``settings`` (taxonomy, trained models, topic model)."""
+    from config.taxonomy import default_taxonomy, load_taxonomy
+    from nlp.pipeline import Classifier
+
+    nlp = settings.nlp
+    taxonomy = load_taxonomy(nlp.taxonomy_file) if nlp.taxonomy_file else default_taxonomy()
+    return Classifier(taxonomy, nlp.trained_models, nlp.topic_model)
+
+
 class Salon:
     """The running application; every step opens its own short transaction."""
 
@@ -103,30 +118,31 @@ class Salon:
         analyser: Analyser | None = None,
         sink: AlertSink | None = None,
         connectors: dict[str, Connector] | None = None,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.settings = settings
+        self.clock = clock  # every step's "now" (the demo runs at a fixed time)
         self.engine = engine or open_engine(settings.database.url, echo=settings.database.echo)
         self._analyser = analyser
+        self.staff_bot: StaffBot | None = None  # the staff Telegram bot, if it has a token
+        if sink is None and settings.staff.telegram.token:
+            self.staff_bot = StaffBot(settings, self.engine, clock=clock)
+            sink = self.staff_bot.sink
         self.sink: AlertSink = sink or ConsoleSink()
         self.connectors = connectors if connectors is not None else build_connectors(settings)
         self.sources = {s.name: s for s in settings.sources if s.enabled}
         self.replies = ReplyBook(settings.templates, settings.facts)
-        self.rules = RuleSet.from_settings(settings.triage.rules, settings.nlp)
+        self.rules = RuleSet.from_config(settings)
         self.backoff = Backoff(base=60.0, cap=6 * 3600.0)
-        self.outbox = Outbox(self.connectors, self.sink, settings.outbox)
+        self.outbox = Outbox(self.connectors, self.sink, settings.outbox, clock=clock)
+        self.reminders = Reminders(settings.staff, clock=clock)
+        self.spike_detector = SpikeDetector(settings.spikes)
 
     @cached_property
     def analyser(self) -> Analyser:
         """The NLP classifier, loaded on first use."""
         if self._analyser is None:
-            from nlp.pipeline import Classifier
-
-            from config.taxonomy import default_taxonomy, load_taxonomy
-
-            path = self.settings.nlp.taxonomy_file
-            taxonomy = load_taxonomy(path) if path else default_taxonomy()
-            nlp = self.settings.nlp
-            self._analyser = Classifier(taxonomy, nlp.trained_models, nlp.topic_model)
+            self._analyser = build_analyser(self.settings)
         return self._analyser
 
     def session(self) -> Session:
@@ -137,7 +153,7 @@ class Salon:
         """Fetch one bounded batch from source ``name`` and store it with its cursor."""
         spec, connector = self.sources[name], self.connectors[name]
         result = PollResult(source=name)
-        now = now or utcnow()
+        now = now or self.clock()
         with self.session() as session:
             state = session.get(SourceState, name) or SourceState(name=name, platform=spec.platform)
             if state.paused_until and state.paused_until > now:
@@ -149,6 +165,16 @@ class Salon:
                 result.skipped = f"monthly request budget of {budget} used up"
                 return result
             cursor = state.cursor
+            if cursor is not None and state.platform != spec.platform:
+                # the source was switched to another platform (e.g. from replay to x): the old
+                # cursor means nothing there, so start as on a first run
+                log.warning(
+                    "source %s: now on %s, not %s; starting without the saved cursor",
+                    name,
+                    spec.platform,
+                    state.platform,
+                )
+                cursor = None
         try:
             fetched = await connector.fetch(to_source(spec), cursor)
         except ConnectorError as exc:
@@ -223,20 +249,46 @@ class Salon:
         """Triage all classified posts."""
         engine = Triage(self.rules, self.replies, self.settings.policy)
         with self.session() as session:
-            return engine.run(session, now=now)
+            return engine.run(session, now=now or self.clock())
+
+    def remind(self, *, now: datetime | None = None) -> ReminderStats:
+        """Enqueue reminders and escalations for questions left unanswered too long."""
+        with self.session() as session:
+            return self.reminders.run(session, now=now or self.clock())
+
+    def spikes(self, *, now: datetime | None = None, since: datetime | None = None) -> list[Spike]:
+        """Enqueue one alert per new spike in topic or negative volume; returns those raised.
+
+        ``since`` also judges the windows from then on (the demo looks back over its data)."""
+        if not self.settings.spikes.enabled:
+            return []
+        now = now or self.clock()
+        with self.session() as session:
+            found = self.spike_detector.detect(session, now, since=since)
+            return raise_spike_alerts(session, found, now)
 
     async def deliver(self) -> DrainStats:
         """Drain the outbox once."""
         with self.session() as session:
             return await self.outbox.drain(session, limit=10_000)
 
-    async def cycle(self) -> dict[str, Any]:
-        """Poll every source until caught up, then classify, triage and deliver."""
+    async def cycle(self, *, spikes_since: datetime | None = None) -> dict[str, Any]:
+        """Poll every source until caught up, classify, triage, remind, look for spikes
+        (``spikes_since``: from then on), and deliver."""
         polls = [r for name in self.sources for r in await self.poll_until_caught_up(name)]
         classified = self.classify()
         triaged = self.triage()
+        reminded = self.remind()
+        spikes = self.spikes(since=spikes_since)
         delivered = await self.deliver()
-        return {"polls": polls, "classified": classified, "triage": triaged, "delivery": delivered}
+        return {
+            "polls": polls,
+            "classified": classified,
+            "triage": triaged,
+            "reminders": reminded,
+            "spikes": spikes,
+            "delivery": delivered,
+        }
 
     def digest(self, end: datetime, out_dir: Path, *, enqueue: bool = False) -> DigestReport:
         """Compute the week before ``end``, write it to ``out_dir``; optionally enqueue it."""
@@ -248,6 +300,7 @@ class Salon:
                 start,
                 end,
                 pseudonymise=self.settings.digest.pseudonymise,
+                min_intent_score=self.settings.nlp.min_intent_score,
             )
             files = write_digest(digest, out_dir)
             if enqueue:
@@ -268,8 +321,8 @@ class Salon:
                                 "week": week,
                             },
                             "attempts": 0,
-                            "next_attempt_at": utcnow(),
-                            "created_at": utcnow(),
+                            "next_attempt_at": self.clock(),
+                            "created_at": self.clock(),
                         }
                     ],
                 )
@@ -277,7 +330,9 @@ class Salon:
         return DigestReport(digest, files)
 
     async def aclose(self) -> None:
-        """Close connectors and the database."""
+        """Close connectors, the staff bot and the database."""
         for connector in {id(c): c for c in self.connectors.values()}.values():
             await connector.aclose()
+        if self.staff_bot is not None:
+            await self.staff_bot.aclose()
         self.engine.dispose()

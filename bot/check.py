@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import difflib
+
 from pydantic import ValidationError
 
 from bot.app import to_source
 from bot.errors import RuleError
 from bot.replies import ReplyBook
 from config.loader import format_validation_error
-from config.settings import Settings
+from config.settings import Settings, as_list, rule_path
 from config.taxonomy import Taxonomy
 from connectors.base import Capability, Connector
 from connectors.errors import Unsupported
-from connectors.registry import connector_class
+from connectors.registry import CONNECTORS, connector_class
 
 
 def check_settings(settings: Settings) -> list[str]:
     """Problems pydantic cannot see: platforms, feeds, credentials, taxonomy, templates."""
     problems: list[str] = []
     classes: dict[str, type[Connector]] = {}
+    readers: dict[str, str] = {}  # single-reader resource -> the source that reads it
     for index, spec in enumerate(settings.sources):
         where = f"sources[{index}]"
         try:
@@ -27,14 +30,42 @@ def check_settings(settings: Settings) -> list[str]:
             problems.append(f"{where}.platform: {exc.message}")
             continue
         classes[spec.name] = cls
-        problems += [f"{where}.{p}" for p in cls.validate_source(to_source(spec))]
+        source = to_source(spec)
+        problems += [f"{where}.{p}" for p in cls.validate_source(source)]
         try:
-            cls.Settings.model_validate(settings.accounts.get(spec.account_name, {}))
+            account = cls.Settings.model_validate(settings.accounts.get(spec.account_name, {}))
         except ValidationError as exc:
             problems += [f"accounts.{spec.account_name}.{p}" for p in format_validation_error(exc)]
+            continue
+        resource = cls.exclusive_reader(account, source) if spec.enabled else None
+        if resource is not None and resource in readers:
+            problems.append(
+                f"{where}: sources {readers[resource]} and {spec.name!r} both read {resource}, "
+                "which allows one reader; give each its own account (a Telegram bot per source)"
+                " or poll both chats from one source"
+            )
+        elif resource is not None:
+            readers[resource] = f"{spec.name!r} ({where})"
+    problems += _check_staff_bot(settings, readers)
     problems += _check_rules(settings, classes)
     problems += _check_taxonomy(settings)
     return list(dict.fromkeys(problems))
+
+
+def _check_staff_bot(settings: Settings, readers: dict[str, str]) -> list[str]:
+    """The staff bot reads its own getUpdates queue: no source may read the same bot's."""
+    token = settings.staff.telegram.token
+    if not token:
+        return []
+    from connectors.telegram.settings import updates_queue
+
+    resource = updates_queue(token)
+    if resource is None or resource not in readers:
+        return []
+    return [
+        f"staff.telegram.token: the staff bot and source {readers[resource]} both read "
+        f"{resource}, which allows one reader; create a separate bot for staff with @BotFather"
+    ]
 
 
 def _check_rules(settings: Settings, classes: dict[str, type[Connector]]) -> list[str]:
@@ -47,27 +78,66 @@ def _check_rules(settings: Settings, classes: dict[str, type[Connector]]) -> lis
         missing = sorted(book.facts_used(name) - set(settings.facts))
         if missing:
             problems.append(f"templates.{name}: uses unknown facts {', '.join(missing)}")
-    replying = [
-        (i, rule)
-        for i, rule in enumerate(settings.triage.rules)
-        if rule.action in ("auto_reply", "draft_reply")
-    ]
-    for index, rule in replying:
-        sources = rule.when.source
-        names = [sources] if isinstance(sources, str) else sources or list(classes)
-        for name in names:
-            cls = classes.get(name)
-            if cls is None and rule.when.source is not None:
-                problems.append(f"triage.rules[{index}].when.source: no source named {name!r}")
-            elif (
-                cls is not None
-                and rule.when.source is not None
-                and (Capability.REPLY not in cls.capabilities)
-            ):
-                problems.append(
-                    f"triage.rules[{index}].action: source {name!r} ({cls.platform}) cannot reply"
-                )
+    platforms = sorted(CONNECTORS)
+    topics = _topic_keys(settings)
+    for index, rule in enumerate(settings.triage.rules):
+        where = rule_path(index, rule.name)
+        for path, cond in rule.when.walk():
+            for name in as_list(cond.source):
+                if name not in {s.name for s in settings.sources}:
+                    known = ", ".join(s.name for s in settings.sources) or "none configured"
+                    problems.append(
+                        f"{where}.{path}.source: unknown source {name!r}; allowed: {known}"
+                    )
+            for name in as_list(cond.platform):
+                if name not in platforms:
+                    problems.append(
+                        f"{where}.{path}.platform: unknown platform {name!r};"
+                        f" allowed: {', '.join(platforms)}"
+                    )
+            if topics is not None:
+                for field, names in (
+                    ("topic", as_list(cond.topic)),
+                    ("topic_score", cond.topic_score or {}),
+                ):
+                    problems += [
+                        f"{where}.{path}.{field}: {_unknown_topic(name, topics)}"
+                        for name in names
+                        if name not in topics
+                    ]
+        if rule.action in ("auto_reply", "draft_reply") and rule.when.source is not None:
+            for name in as_list(rule.when.source):
+                cls = classes.get(name)
+                if cls is not None and Capability.REPLY not in cls.capabilities:
+                    problems.append(
+                        f"{where}.action: source {name!r} ({cls.platform}) cannot reply;"
+                        " use alert to tell staff instead"
+                    )
     return problems
+
+
+def _topic_keys(settings: Settings) -> set[str] | None:
+    """Topic keys and groups rules may name; None if the taxonomy cannot be read (reported
+    under nlp.taxonomy_file)."""
+    from config.errors import ConfigError
+    from config.taxonomy import default_taxonomy, load_taxonomy
+
+    path = settings.nlp.taxonomy_file
+    try:
+        taxonomy = load_taxonomy(path) if path else default_taxonomy()
+    except (ConfigError, ValueError, OSError):
+        return None
+    return set(taxonomy.topics) | set(taxonomy.groups())
+
+
+def _unknown_topic(name: str, topics: set[str]) -> str:
+    close = difflib.get_close_matches(name, topics, n=3)
+    hint = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
+    groups = ", ".join(sorted(t for t in topics if "." not in t))
+    return (
+        f"unknown topic {name!r}; {hint}allowed: a topic of the taxonomy"
+        f" (nlp.taxonomy_file) or a group: {groups}"
+    )
 
 
 def _check_taxonomy(settings: Settings) -> list[str]:

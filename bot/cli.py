@@ -6,7 +6,7 @@ import asyncio
 import logging
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from bot.cli_nlp import nlp_app
+from bot.cli_rules import rules_app
 from bot.errors import SalonError
 from config.errors import ConfigError
 from config.loader import load_settings, packaged_text
@@ -32,6 +33,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(nlp_app)
+app.add_typer(rules_app)
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
@@ -205,11 +207,14 @@ def digest(
 
 @app.command()
 def status(config: ConfigOption = DEFAULT_CONFIG) -> None:
-    """Sources (last poll, cursor, failures, pause, requests this month) and outbox counts."""
+    """Sources (last poll, failures, pause, requests this month), outbox counts, conversation
+    states and last week's response figures per channel."""
     from rich.table import Table
 
     from bot.app import Salon
+    from bot.conversations import state_counts
     from bot.models import OutboxItem, SourceState
+    from bot.response_metrics import TABLE_HEADER, response_metrics, table_rows
 
     settings = _load(config)
     salon = Salon(settings, connectors={})
@@ -232,8 +237,18 @@ def status(config: ConfigOption = DEFAULT_CONFIG) -> None:
                 col(OutboxItem.kind), col(OutboxItem.state)
             )
         ).all()
+        conversations = state_counts(session)
+        now = salon.clock()
+        week = response_metrics(
+            session, now - timedelta(days=7), now, min_intent_score=settings.nlp.min_intent_score
+        )
     console.print(table)
     console.print("outbox: " + (", ".join(f"{k} {s}: {n}" for k, s, n in counts) or "empty"))
+    console.print("conversations: " + ", ".join(f"{k} {n}" for k, n in conversations.items()))
+    responses = Table(*TABLE_HEADER, title="Responses, last 7 days", title_justify="left")
+    for row in table_rows({"all": week.overall, **week.by_platform}, limit=20):
+        responses.add_row(*row)
+    console.print(responses)
     salon.engine.dispose()
 
 

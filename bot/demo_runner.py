@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,11 @@ from bot.alerts import ConsoleSink
 from bot.app import Salon
 from bot.models import Classification, OutboxItem, OutboxKind, Post
 from config.loader import demo_settings
+
+#: the demo's "now": Monday 16 November 2026, 09:00 in Port Avel, the morning after its three
+#: weeks of data end (digest time); every step runs at this time, so every run is the same
+DEMO_CLOCK = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
+DEMO_WEEKS = 3
 
 
 @dataclass(slots=True)
@@ -33,6 +38,8 @@ class DemoSummary:
     alerts_delivered: int = 0
     replies_sent: int = 0
     unanswered: int = 0
+    reminders: int = 0  # reminders and escalations raised this run
+    spikes: list[str] = field(default_factory=list)  # spike alerts raised this run
     warnings: list[str] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)
     seconds: float = 0.0
@@ -43,19 +50,24 @@ async def run_demo(out_dir: Path, console: Console, *, panels: int = 4) -> DemoS
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     sink = ConsoleSink(console, panels=panels)
-    salon = Salon(demo_settings(out_dir), sink=sink)
+    salon = Salon(demo_settings(out_dir), sink=sink, clock=lambda: DEMO_CLOCK)
     try:
-        result = await salon.cycle()
+        result = await salon.cycle(spikes_since=DEMO_CLOCK - timedelta(weeks=DEMO_WEEKS))
         summary = DemoSummary(
             new_posts=sum(p.stats.new for p in result["polls"]),
             classified=result["classified"],
             alerts_delivered=len(sink.delivered),
             replies_sent=result["delivery"].sent - len(sink.delivered),
             warnings=[w for p in result["polls"] for w in p.warnings],
+            reminders=result["reminders"].reminders + result["reminders"].escalations,
+            spikes=[
+                f"{s.label} {s.window_start:%a %d %b %H:%M} UTC: {s.count}"
+                f" (usually {s.baseline:.1f})"
+                for s in result["spikes"]
+            ],
         )
         with salon.session() as session:
             summary.total_posts = session.scalar(select(func.count()).select_from(Post)) or 0
-            latest = session.scalar(select(func.max(col(Post.created_at))))
             summary.topics = _counts(session, col(Classification.top_topic))
             summary.sentiment = _counts(session, col(Classification.sentiment))
             states = session.execute(
@@ -64,10 +76,9 @@ async def run_demo(out_dir: Path, console: Console, *, panels: int = 4) -> DemoS
                 )
             ).all()
             summary.outbox = {f"{kind} {state}": n for kind, state, n in states}
-        if latest is not None:
-            report = salon.digest(latest + timedelta(seconds=1), out_dir)
-            summary.files = report.files
-            summary.unanswered = len(report.digest.unanswered)
+        report = salon.digest(DEMO_CLOCK, out_dir)
+        summary.files = report.files
+        summary.unanswered = len(report.digest.unanswered)
     finally:
         await salon.aclose()
     summary.seconds = time.perf_counter() - started
@@ -92,6 +103,8 @@ def print_summary(summary: DemoSummary, console: Console) -> None:
     table.add_row("Staff alerts", f"{alerts} ({summary.alerts_delivered} delivered this run)")
     table.add_row("Replies", f"{drafts} drafted for approval, {sent} sent automatically")
     table.add_row("Unanswered questions", f"{summary.unanswered} in the digest week")
+    table.add_row("Reminders", f"{summary.reminders} raised this run (unanswered past the limit)")
+    table.add_row("Spike alerts", "\n".join(summary.spikes) or "none raised this run")
     for name, path in summary.files.items():
         table.add_row(f"Digest ({name})", str(path))
     if summary.warnings:

@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 import hashlib
-import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import networkx as nx
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
 from bot.models import (
     Author,
     Classification,
-    Conversation,
     OutboxItem,
     OutboxKind,
     OutboxState,
     Post,
 )
-
-QUESTION_LIKE = ("question", "complaint", "request")
+from bot.response_metrics import ResponseMetrics, response_metrics
 
 
 @dataclass(slots=True)
@@ -65,6 +62,8 @@ class Digest:
     suggestions: list[dict[str, Any]] = field(default_factory=list)
     connectors: list[KeyConnector] = field(default_factory=list)
     groups: list[list[str]] = field(default_factory=list)
+    responses: ResponseMetrics | None = None  # per channel and topic
+    spikes: list[dict[str, Any]] = field(default_factory=list)  # spike alerts of the week
 
     @property
     def response_rate(self) -> float | None:
@@ -75,12 +74,6 @@ class Digest:
 def pseudonym(handle: str) -> str:
     """A stable pseudonym for ``handle`` (for pseudonymised digests)."""
     return "visitor-" + hashlib.sha256(handle.encode()).hexdigest()[:6]
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def _item(post: Post, author: Author, analysis: Classification, name: str) -> dict[str, Any]:
@@ -95,14 +88,6 @@ def _item(post: Post, author: Author, analysis: Classification, name: str) -> di
     }
 
 
-def _answered_before(conv: Conversation | None, post: Post, end: datetime) -> bool:
-    return bool(
-        conv is not None
-        and conv.last_own_at is not None
-        and post.created_at <= conv.last_own_at < end + timedelta(days=7)
-    )
-
-
 def build_digest(
     session: Session,
     institution: str,
@@ -111,15 +96,17 @@ def build_digest(
     *,
     pseudonymise: bool = False,
     list_limit: int = 10,
+    min_intent_score: float = 0.5,
 ) -> Digest:
     """Compute the digest for the window ``[start, end)``."""
     digest = Digest(institution=institution, start=start, end=end)
     name_of = pseudonym if pseudonymise else (lambda handle: handle)
+    _response_figures(session, digest, min_intent_score)
+    waiting = digest.responses.waiting_posts() if digest.responses else set()
     rows = session.execute(
-        select(Post, Author, Classification, Conversation)
+        select(Post, Author, Classification)
         .join(Author, col(Author.id) == col(Post.author_id))
         .outerjoin(Classification, col(Classification.post_id) == col(Post.id))
-        .outerjoin(Conversation, col(Conversation.id) == col(Post.conversation_id))
         .where(col(Post.created_at) >= start, col(Post.created_at) < end)
         .order_by(col(Post.created_at))
     ).all()
@@ -127,10 +114,8 @@ def build_digest(
     topics: Counter[str] = Counter()
     sentiment: Counter[str] = Counter()
     by_day: dict[date, Counter[str]] = defaultdict(Counter)
-    response_hours: list[float] = []
     praise, complaints, suggestions, unanswered = [], [], [], []
-    seen_convs: set[int] = set()
-    for post, author, analysis, conv in rows:
+    for post, author, analysis in rows:
         if post.is_own:
             digest.own_posts += 1
             continue
@@ -151,31 +136,62 @@ def build_digest(
             complaints.append(item)
         if "suggestion" in intents:
             suggestions.append(item)
-        if intents & set(QUESTION_LIKE) and conv is not None and conv.id not in seen_convs:
-            seen_convs.add(conv.id or 0)
-            digest.needing_answer += 1
-            if _answered_before(conv, post, end):
-                digest.answered += 1
-                if conv.first_response_at and conv.opened_at:
-                    hours = (conv.first_response_at - conv.opened_at).total_seconds() / 3600
-                    response_hours.append(max(0.0, hours))
-            elif conv.state not in ("handled", "muted"):
-                unanswered.append(item)
+        if post.id in waiting:
+            unanswered.append(item)
     digest.per_platform = dict(platforms.most_common())
     digest.per_topic = dict(topics.most_common())
     digest.sentiment = {k: sentiment.get(k, 0) for k in ("positive", "neutral", "negative")}
     digest.sentiment_by_day = {day: dict(c) for day, c in sorted(by_day.items())}
-    if response_hours:
-        digest.median_response_hours = statistics.median(response_hours)
-        digest.p90_response_hours = _percentile(response_hours, 0.9)
     digest.top_praise = sorted(praise, key=lambda i: -i["score"])[:list_limit]
     digest.top_complaints = sorted(complaints, key=lambda i: i["score"])[:list_limit]
     digest.suggestions = suggestions[:list_limit]
     digest.unanswered = unanswered[: list_limit * 3]
     _outbox_figures(session, digest)
-    _previous_week(session, digest)
+    _spikes(session, digest)
+    digest.previous_public_posts = (
+        session.scalar(
+            select(func.count())
+            .select_from(Post)
+            .where(
+                col(Post.created_at) >= start - timedelta(days=7),
+                col(Post.created_at) < start,
+                ~col(Post.is_own),
+            )
+        )
+        or 0
+    )
     digest.connectors, digest.groups = key_connectors(session, start, end, name_of)
     return digest
+
+
+def _response_figures(session: Session, digest: Digest, min_intent_score: float) -> None:
+    """Response rate and times this week and last (see :mod:`bot.response_metrics`)."""
+    metrics = response_metrics(session, digest.start, digest.end, min_intent_score=min_intent_score)
+    digest.responses = metrics
+    digest.needing_answer, digest.answered = metrics.overall.asked, metrics.overall.answered
+    digest.median_response_hours = metrics.overall.median_hours
+    digest.p90_response_hours = metrics.overall.p90_hours
+    week = timedelta(days=7)
+    previous = response_metrics(
+        session, digest.start - week, digest.start, min_intent_score=min_intent_score
+    )
+    digest.previous_response_rate = previous.overall.response_rate
+
+
+def _spikes(session: Session, digest: Digest) -> None:
+    """Spike alerts whose window starts in the digest's week (see :mod:`bot.spikes`)."""
+    payloads = session.scalars(
+        select(col(OutboxItem.payload))
+        .where(
+            col(OutboxItem.key).startswith("spike:"),
+            col(OutboxItem.created_at) >= digest.start,  # never before its window
+        )
+        .order_by(col(OutboxItem.key))
+    )
+    for payload in payloads:
+        window = datetime.fromisoformat(str(payload.get("window_start")))
+        if digest.start <= window < digest.end:
+            digest.spikes.append(payload)
 
 
 def _outbox_figures(session: Session, digest: Digest) -> None:
@@ -191,31 +207,6 @@ def _outbox_figures(session: Session, digest: Digest) -> None:
             digest.replies_sent += 1
         elif kind == OutboxKind.REPLY.value and state == OutboxState.DRAFT.value:
             digest.drafts_waiting += 1
-
-
-def _previous_week(session: Session, digest: Digest) -> None:
-    start, end = digest.start - timedelta(days=7), digest.start
-    rows = session.execute(
-        select(
-            col(Post.id),
-            col(Post.is_own),
-            col(Classification.intents),
-            col(Conversation.last_own_at),
-            col(Post.created_at),
-        )
-        .outerjoin(Classification, col(Classification.post_id) == col(Post.id))
-        .outerjoin(Conversation, col(Conversation.id) == col(Post.conversation_id))
-        .where(col(Post.created_at) >= start, col(Post.created_at) < end, ~col(Post.is_own))
-    ).all()
-    digest.previous_public_posts = len(rows)
-    asked = [
-        r
-        for r in rows
-        if r.intents and any(float(r.intents.get(k, 0)) >= 0.5 for k in QUESTION_LIKE)
-    ]
-    if asked:
-        answered = [r for r in asked if r.last_own_at and r.last_own_at >= r.created_at]
-        digest.previous_response_rate = len(answered) / len(asked)
 
 
 def key_connectors(

@@ -11,16 +11,12 @@ import matplotlib.pyplot as plt
 from jinja2 import Environment, select_autoescape
 
 from bot.digest import Digest
+from bot.response_metrics import TABLE_HEADER, format_hours, format_rate, table_rows
 
 SENTIMENT_COLOURS = {"positive": "#2e7d32", "neutral": "#9e9e9e", "negative": "#c62828"}
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
-
-
-def _hours(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f} h"
+_pct, _hours = format_rate, format_hours
 
 
 def _short(text: str, limit: int = 160) -> str:
@@ -44,6 +40,25 @@ def headline(d: Digest) -> list[tuple[str, str]]:
     ]
 
 
+def response_rows(d: Digest) -> list[tuple[str, list[tuple[str, ...]]]]:
+    """Response figures per channel and per topic (the busiest topics), as tables."""
+    if d.responses is None:
+        return []
+    return [
+        ("Response by channel", table_rows(d.responses.by_platform)),
+        ("Response by topic", table_rows(d.responses.by_topic)),
+    ]
+
+
+def spike_lines(d: Digest) -> list[str]:
+    """One line per spike alert of the week."""
+    return [
+        f"{s.get('author')} from {s.get('window_start', '')[:16].replace('T', ' ')} UTC"
+        f" ({s.get('why')})"
+        for s in d.spikes
+    ]
+
+
 def render_markdown(d: Digest, chart: str | None = "digest.png") -> str:
     """The digest as Markdown."""
     lines = [
@@ -60,6 +75,10 @@ def render_markdown(d: Digest, chart: str | None = "digest.png") -> str:
     lines += ["## Channels", *[f"- {k}: {v}" for k, v in d.per_platform.items()], ""]
     lines += ["## Topics", *[f"- {k}: {v}" for k, v in d.per_topic.items()], ""]
     lines += ["## Sentiment", *[f"- {k}: {v}" for k, v in d.sentiment.items()], ""]
+    for title, rows in response_rows(d):
+        lines += [f"## {title}", "| " + " | ".join(TABLE_HEADER) + " |", "|---" * 6 + "|"]
+        lines += ["| " + " | ".join(row) + " |" for row in rows] + [""]
+    lines += ["## Spikes", *[f"- {line}" for line in spike_lines(d) or ["none"]], ""]
     sections = [
         ("Unanswered questions and complaints", d.unanswered),
         ("Top praise", d.top_praise),
@@ -99,6 +118,12 @@ img{max-width:100%}li{margin:.3rem 0}</style></head><body>
 {% endfor %}</table>
 {% if chart %}<p><img src="{{ chart }}" alt="Volumes, topics and sentiment this week"></p>
 {% endif %}
+{% for title, rows in responses %}<h2>{{ title }}</h2><table>
+<tr>{% for h in header %}<td><b>{{ h }}</b></td>{% endfor %}</tr>
+{% for row in rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>
+{% endfor %}</table>{% endfor %}
+<h2>Spikes</h2><ul>{% for line in spikes %}<li>{{ line }}</li>
+{% else %}<li>none</li>{% endfor %}</ul>
 {% for title, items in sections %}<h2>{{ title }}</h2><ul>
 {% for i in items %}<li><b>{{ i.author }}</b> on {{ i.platform }}: {{ short(i.text) }}
 {% if i.url %}<a href="{{ i.url }}">link</a>{% endif %}</li>{% else %}<li>none</li>{% endfor %}
@@ -119,7 +144,16 @@ def render_html(d: Digest, chart: str | None = "digest.png") -> str:
         ("Top complaints", d.top_complaints),
         ("Suggestions", d.suggestions),
     ]
-    return _HTML.render(d=d, figures=headline(d), chart=chart, sections=sections, short=_short)
+    return _HTML.render(
+        d=d,
+        figures=headline(d),
+        chart=chart,
+        sections=sections,
+        short=_short,
+        responses=response_rows(d),
+        header=TABLE_HEADER,
+        spikes=spike_lines(d),
+    )
 
 
 def render_chart(d: Digest, path: Path) -> Path:

@@ -17,3 +17,7 @@ class RuleError(SalonError):
 
 class DeliveryError(SalonError):
     """An outbox item could not be delivered."""
+
+
+class ConversationError(SalonError):
+    """A staff action names a conversation that does not exist, or a state it cannot take."""

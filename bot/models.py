@@ -120,6 +120,9 @@ class Conversation(SQLModel, table=True):
     snoozed_until: datetime | None = time_column()
     public_posts: int = 0
     own_posts: int = 0
+    # the first question or complaint to us that is still unanswered (state awaiting_us)
+    awaiting_since: datetime | None = time_column(index=True)
+    awaiting_post_id: int | None = None
 
 
 class Post(SQLModel, table=True):
@@ -128,6 +131,10 @@ class Post(SQLModel, table=True):
     __table_args__ = (
         Index("ix_post_pending_classify", "classified", "is_own"),
         Index("ix_post_created", "created_at"),
+        # triage reads pending posts oldest first, authors' first posts and threads in order
+        Index("ix_post_pending_triage", "triaged", "created_at"),
+        Index("ix_post_author_time", "author_id", "created_at"),
+        Index("ix_post_thread_time", "conversation_id", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -136,8 +143,8 @@ class Post(SQLModel, table=True):
     platform_id: str
     source: str
     kind: str
-    author_id: int = Field(foreign_key="author.id", index=True)
-    conversation_id: int | None = Field(default=None, foreign_key="conversation.id", index=True)
+    author_id: int = Field(foreign_key="author.id")  # indexed with created_at below
+    conversation_id: int | None = Field(default=None, foreign_key="conversation.id")  # ditto
     in_reply_to_key: str | None = None
     text: str
     language: str | None = None
@@ -185,6 +192,11 @@ class Decision(SQLModel, table=True):
     priority: str = "normal"
     note: str | None = None  # e.g. why an auto-reply was refused by the policy guard
     created_at: datetime = time_column(nullable=False)
+    # the rule's options (see docs/rules.md): alert target, owner, labels, reminder delay
+    alert_to: str | None = None
+    assigned_to: str | None = None
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    remind_after_hours: float | None = None  # None: staff.remind_after_hours
 
 
 class OutboxItem(SQLModel, table=True):
@@ -220,3 +232,28 @@ class StaffAction(SQLModel, table=True):
     conversation_id: int | None = Field(default=None, foreign_key="conversation.id")
     payload: dict[str, Any] = json_column()
     created_at: datetime = time_column(nullable=False)
+
+
+class Correction(SQLModel, table=True):
+    """A staff correction of what the classifier said about a post: a training label.
+
+    ``task`` is ``topics``, ``sentiment`` or ``intent``; ``labels`` the right answer as a list
+    (``["visiting.tickets"]``, ``["negative"]``). The newest correction of a post for a task
+    wins; topic training reads them back as gold labels (the model is never retrained here).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="post.id", index=True)
+    task: str
+    labels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    actor: str
+    created_at: datetime = time_column(nullable=False)
+
+
+class Flag(SQLModel, table=True):
+    """A persisted switch staff flip at run time (``sending_paused``: /pause and /resume)."""
+
+    name: str = Field(primary_key=True)
+    enabled: bool = False
+    set_by: str | None = None
+    set_at: datetime | None = time_column()

@@ -10,19 +10,22 @@ item on ``held`` for staff to decide. Replies are therefore never sent twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from bot.alerts import AlertSink
+from bot.conversations import note_own_post
 from bot.models import (
     Author,
     Conversation,
-    ConversationState,
+    Flag,
     OutboxItem,
     OutboxKind,
     OutboxState,
@@ -45,6 +48,70 @@ from scheduler.backoff import Backoff
 log = logging.getLogger(__name__)
 
 PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+SENDING_PAUSED = "sending_paused"  # the Flag staff set with /pause: no public replies go out
+
+
+def sending_paused(session: Session) -> bool:
+    """True while staff have paused public sending (/pause); alerts and digests still go."""
+    flag = session.get(Flag, SENDING_PAUSED)
+    return bool(flag and flag.enabled)
+
+
+def set_sending_paused(session: Session, paused: bool, *, actor: str, now: datetime) -> bool:
+    """Pause or resume public sending (in the caller's transaction); False if unchanged."""
+    flag = session.get(Flag, SENDING_PAUSED)
+    if bool(flag and flag.enabled) == paused:
+        return False
+    flag = flag or Flag(name=SENDING_PAUSED)
+    flag.enabled, flag.set_by, flag.set_at = paused, actor, now
+    session.add(flag)
+    return True
+
+
+@runtime_checkable
+class GroupingSink(Protocol):
+    """A sink that sums up a flood of alerts on one topic in one message."""
+
+    group_after: int  # more alerts than this on one topic in one drain: the rest are grouped
+
+    async def send_alert_group(self, payloads: list[dict[str, Any]], keys: list[str]) -> str: ...
+
+
+def group_alerts(items: Sequence[OutboxItem], group_after: int) -> list[list[OutboxItem]]:
+    """Items in delivery order, each alone, except that past the first ``group_after`` alerts
+    on one topic the rest (not urgent, without a draft to approve) travel as one group, placed
+    where the first of them was (only alerts bound for the same chats are grouped).
+    ``group_after`` 0 groups nothing."""
+    if group_after <= 0:
+        return [[item] for item in items]
+
+    def topic(item: OutboxItem) -> str | None:
+        payload = item.payload
+        groupable = (
+            item.kind == OutboxKind.ALERT.value
+            and item.priority != "urgent"
+            and not payload.get("draft")
+        )
+        if not groupable:
+            return None
+        return f"{payload.get('to') or ''}\x00{payload.get('topic') or ''}"  # same chats, topic
+
+    totals = Counter(t for t in map(topic, items) if t is not None)
+    seen: Counter[str] = Counter()
+    batches: list[list[OutboxItem]] = []
+    groups: dict[str, list[OutboxItem]] = {}
+    for item in items:
+        key = topic(item)
+        if key is not None:
+            seen[key] += 1
+            if totals[key] > group_after and seen[key] > group_after:
+                if key not in groups:
+                    groups[key] = []
+                    batches.append(groups[key])
+                groups[key].append(item)
+                continue
+        batches.append([item])
+    return batches
 
 
 @dataclass(slots=True)
@@ -128,7 +195,7 @@ class Outbox:
                 .limit(limit)
             )
         )
-        if self.settings.dry_run:
+        if self.settings.dry_run or sending_paused(session):
             items = [i for i in items if i.kind != OutboxKind.REPLY.value]
         return sorted(items, key=lambda i: PRIORITY_ORDER.get(i.priority, 2))
 
@@ -136,28 +203,42 @@ class Outbox:
         """Reconcile stale claims, then deliver every due item (up to ``limit``)."""
         stats = DrainStats()
         await self.reconcile(session, stats)
-        for item in self.due(session, limit):
-            if not self.claim(session, item):
+        due = self.due(session, limit)
+        group_after = self.sink.group_after if isinstance(self.sink, GroupingSink) else 0
+        for batch in group_alerts(due, group_after):
+            claimed = [item for item in batch if self.claim(session, item)]
+            if not claimed:
                 continue
-            session.refresh(item)
-            await self._deliver(session, item, stats)
+            for item in claimed:
+                session.refresh(item)
+            await self._deliver(session, claimed, stats)
         return stats
 
-    async def _deliver(self, session: Session, item: OutboxItem, stats: DrainStats) -> None:
+    async def _deliver(self, session: Session, items: list[OutboxItem], stats: DrainStats) -> None:
+        """Send one item, or a group of alerts as one message; record the outcome for each."""
         try:
-            external_id = await self._send(session, item)
+            if len(items) == 1:
+                external_id = await self._send(session, items[0])
+            else:
+                assert isinstance(self.sink, GroupingSink)
+                payloads = [dict(item.payload) for item in items]
+                external_id = await self.sink.send_alert_group(payloads, [i.key for i in items])
         except TransientError as exc:
-            self._retry_or_fail(item, exc, stats)
+            for item in items:
+                self._retry_or_fail(item, exc, stats)
         except ConnectorError as exc:
-            item.state, item.last_error = OutboxState.FAILED.value, str(exc)
-            stats.failed += 1
+            for item in items:
+                item.state, item.last_error = OutboxState.FAILED.value, str(exc)
+                stats.failed += 1
         except Exception as exc:  # a bug in a sink must not wedge the item in "sending"
-            log.exception("delivery of %s failed", item.key)
-            self._retry_or_fail(item, exc, stats)
+            log.exception("delivery of %s failed", items[0].key)
+            for item in items:
+                self._retry_or_fail(item, exc, stats)
         else:
-            self._mark_sent(session, item, external_id)
-            stats.sent += 1
-        session.add(item)
+            for item in items:
+                self._mark_sent(session, item, external_id)
+                stats.sent += 1
+        session.add_all(items)
         session.commit()
 
     def _retry_or_fail(self, item: OutboxItem, exc: Exception, stats: DrainStats) -> None:
@@ -204,15 +285,7 @@ class Outbox:
             post = session.get(Post, item.post_id)
             conv = session.get(Conversation, post.conversation_id) if post else None
             if conv is not None:
-                conv.last_own_at = now
-                conv.own_posts += 1
-                if conv.first_response_at is None:
-                    conv.first_response_at = now
-                if conv.state not in (
-                    ConversationState.MUTED.value,
-                    ConversationState.HANDLED.value,
-                ):
-                    conv.state = ConversationState.AWAITING_THEM.value
+                note_own_post(conv, now)
                 session.add(conv)
 
     async def reconcile(self, session: Session, stats: DrainStats) -> None:

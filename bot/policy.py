@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from bot.models import Author, Post
+from bot.rows import AuthorLike, PostLike
 from config.settings import PolicySettings
 
 OPT_OUT_WORDS = frozenset({"stop", "unsubscribe", "opt out", "optout", "leave me alone"})
@@ -26,7 +26,7 @@ class PolicyGuard:
     per_author: Counter[int] = field(default_factory=Counter)
     per_channel: Counter[str] = field(default_factory=Counter)
 
-    def refusal(self, post: Post, author: Author, *, abusive: bool) -> str | None:
+    def refusal(self, post: PostLike, author: AuthorLike, *, abusive: bool) -> str | None:
         """Why we must not reply to ``post`` automatically, or None if we may."""
         bots = {handle.lower().lstrip("@") for handle in self.settings.known_bots}
         if post.is_own or author.is_self:
@@ -49,7 +49,7 @@ class PolicyGuard:
             return f"channel reached {self.settings.per_channel_daily} replies today"
         return None
 
-    def record(self, post: Post, author: Author) -> None:
+    def record(self, post: PostLike, author: AuthorLike) -> None:
         """Count a reply decided for ``post``."""
         if post.id is not None:
             self.replied_posts.add(post.id)

@@ -2,7 +2,11 @@
 
 Like python-telegram-bot's filters, predicates combine with ``&``, ``|`` and ``~``; like its
 handler groups, rules are evaluated group by group (in the order groups first appear), the
-first matching rule of each group wins, and a rule with ``stop`` ends the evaluation.
+first matching rule of each group wins, and a rule with ``stop`` ends the evaluation. Every
+predicate can say what it tests (:meth:`Predicate.describe`) and, for one post, what it saw
+(:meth:`Predicate.explain`): that is the "why" of an alert and of ``salon rules test``.
+
+The language itself is documented in ``docs/rules.md``.
 """
 
 from __future__ import annotations
@@ -11,30 +15,168 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from bot.models import Author, Classification, Conversation, Post
-from config.settings import Condition, NlpSettings, RuleSettings
+from bot.models import ConversationState
+from bot.rows import AnalysisLike, AuthorLike, PostLike
+from config.rule_values import (
+    OPERATORS,
+    WEEKDAYS,
+    Comparison,
+    TimeRange,
+    parse_comparison,
+    parse_opening_day,
+    parse_time_range,
+)
+from config.settings import Condition, NlpSettings, RuleSettings, Settings, as_list
+
+OpeningHours = tuple[tuple[TimeRange, ...], ...]  # one tuple of ranges per weekday, mon..sun
+
+
+def handle_key(handle: str) -> str:
+    """A handle as rules compare it: lower case, without a leading ``@``."""
+    return handle.strip().lower().lstrip("@")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleEnvironment:
+    """What rules read besides the post: thresholds, local time, lists from the config."""
+
+    min_topic_score: float = 0.3
+    min_intent_score: float = 0.5
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    opening_hours: OpeningHours | None = None
+    vip_authors: frozenset[str] = frozenset()  # handle keys, or platform:handle keys
+    known_bots: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_config(cls, settings: Settings) -> RuleEnvironment:
+        """The environment a configuration defines."""
+        hours = settings.institution.opening_hours
+        return cls(
+            min_topic_score=settings.nlp.min_topic_score,
+            min_intent_score=settings.nlp.min_intent_score,
+            timezone=ZoneInfo(settings.institution.timezone),
+            opening_hours=(
+                tuple(parse_opening_day(hours[day]) for day in WEEKDAYS) if hours else None
+            ),
+            vip_authors=frozenset(handle_key(h) for h in settings.triage.vip_authors),
+            known_bots=frozenset(handle_key(h) for h in settings.policy.known_bots),
+        )
+
+
+def author_in(people: frozenset[str], ctx: TriageContext) -> bool:
+    """Whether the author is listed in ``people`` (as ``handle`` or ``platform:handle``)."""
+    handle, qualified = ctx.author_keys()
+    return handle in people or qualified in people
 
 
 @dataclass(slots=True)
 class TriageContext:
-    """Everything a rule may look at for one post."""
+    """Everything a rule may look at for one post, with the clock and the batch's history.
 
-    post: Post
-    author: Author
-    analysis: Classification
-    conversation: Conversation | None = None
-    min_topic_score: float = 0.3
-    min_intent_score: float = 0.5
+    ``post``, ``author`` and ``analysis`` are stored rows or their views (:mod:`bot.rows`);
+    ``conversation`` is a stored :class:`~bot.models.Conversation` or a view of one.
+    """
+
+    post: PostLike
+    author: AuthorLike
+    analysis: AnalysisLike
+    conversation: Any = None
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    env: RuleEnvironment = field(default_factory=RuleEnvironment)
+    first_time: bool = True  # no earlier post by this author in the store
+    exchanges: int = 0  # our replies to the public in this thread, up to this post
+    _topics: set[str] | None = None
+    _intents: set[str] | None = None
+    _local: datetime | None = None
+    _who: tuple[str, str] | None = None
+
+    def author_keys(self) -> tuple[str, str]:
+        """The author as lists name them: ``handle`` and ``platform:handle``."""
+        if self._who is None:
+            handle = handle_key(self.author.handle)
+            self._who = (handle, f"{self.post.platform}:{handle}")
+        return self._who
 
     def topics(self) -> set[str]:
         """Topic keys scored at or above the threshold."""
-        return {k for k, v in self.analysis.topics.items() if float(v) >= self.min_topic_score}
+        if self._topics is None:
+            low = self.env.min_topic_score
+            self._topics = {k for k, v in self.analysis.topics.items() if float(v) >= low}
+        return self._topics
 
     def intents(self) -> set[str]:
         """Intent labels scored at or above the threshold."""
-        return {k for k, v in self.analysis.intents.items() if float(v) >= self.min_intent_score}
+        if self._intents is None:
+            low = self.env.min_intent_score
+            self._intents = {k for k, v in self.analysis.intents.items() if float(v) >= low}
+        return self._intents
+
+    def local_now(self) -> datetime:
+        """The clock in the institution's time zone."""
+        if self._local is None:
+            self._local = self.now.astimezone(self.env.timezone)
+        return self._local
+
+    def minute_of_day(self) -> int:
+        """Minutes since local midnight."""
+        local = self.local_now()
+        return local.hour * 60 + local.minute
+
+    def state(self) -> str:
+        """The conversation's state (``open`` without one)."""
+        return self.conversation.state if self.conversation else ConversationState.OPEN.value
+
+    def unanswered(self) -> bool:
+        """No post of ours in the thread at or after this post."""
+        conv = self.conversation
+        return not (conv and conv.last_own_at and conv.last_own_at >= self.post.created_at)
+
+    def conversation_age(self) -> float:
+        """How old the thread was when this post arrived, in seconds (0 for a new thread).
+
+        Measured at the post rather than by the clock, so a backlog triaged late (or a replay)
+        decides as it would have live."""
+        conv = self.conversation
+        opened = (conv.opened_at if conv else None) or self.post.created_at
+        return max(0.0, (self.post.created_at - opened).total_seconds())
+
+    def open_now(self) -> bool:
+        """Whether the clock is inside the opening hours (False without opening hours)."""
+        hours = self.env.opening_hours
+        if hours is None:
+            return False
+        minute = self.minute_of_day()
+        return any(r.contains(minute) for r in hours[self.local_now().weekday()])
+
+    def known_bot(self) -> bool:
+        """The platform flags the author as a bot, or ``policy.known_bots`` lists them."""
+        return self.author.is_bot or author_in(self.env.known_bots, self)
+
+
+@dataclass(slots=True)
+class Explanation:
+    """One predicate's verdict on one post: what it tests, the outcome, what it saw."""
+
+    text: str
+    passed: bool
+    seen: str | None = None
+    parts: list[Explanation] = field(default_factory=list)
+
+    def lines(self, indent: int = 0) -> list[str]:
+        """Readable lines, one per predicate, ``✓``/``✗`` for true/false."""
+        seen = f"  (seen: {self.seen})" if self.seen is not None else ""
+        mark = "✓" if self.passed else "✗"
+        out = [f"{'  ' * indent}{mark} {self.text}{seen}"]
+        for part in self.parts:
+            out += part.lines(indent + 1)
+        return out
+
+
+Check = Callable[["TriageContext"], bool]
 
 
 class Predicate(ABC):
@@ -44,7 +186,16 @@ class Predicate(ABC):
     def __call__(self, ctx: TriageContext) -> bool: ...
 
     @abstractmethod
-    def describe(self) -> str: ...
+    def describe(self) -> str:
+        """What the predicate tests, in words."""
+
+    def explain(self, ctx: TriageContext) -> Explanation:
+        """The verdict on ``ctx`` with what was seen."""
+        return Explanation(self.describe(), self(ctx))
+
+    def compiled(self) -> Check:
+        """The fastest plain function with the same verdict (used by :meth:`RuleSet.evaluate`)."""
+        return self.__call__
 
     def __and__(self, other: Predicate) -> Predicate:
         return AllOf([self, other])
@@ -66,31 +217,81 @@ class Always(Predicate):
     def describe(self) -> str:
         return "always"
 
+    def compiled(self) -> Check:
+        return _always
+
 
 @dataclass(frozen=True, slots=True)
 class AllOf(Predicate):
+    """Every part holds."""
+
     parts: list[Predicate]
 
     def __call__(self, ctx: TriageContext) -> bool:
-        return all(part(ctx) for part in self.parts)
+        for part in self.parts:  # noqa: SIM110 - a plain loop: this is the hot path
+            if not part(ctx):
+                return False
+        return True
 
     def describe(self) -> str:
         return " and ".join(part.describe() for part in self.parts)
 
+    def explain(self, ctx: TriageContext) -> Explanation:
+        parts = [part.explain(ctx) for part in self.parts]
+        return Explanation("all of", all(p.passed for p in parts), parts=parts)
+
+    def compiled(self) -> Check:
+        checks = tuple(part.compiled() for part in self.parts)
+        if len(checks) == 1:
+            return checks[0]
+        if len(checks) == 2:
+            first, second = checks
+            return lambda ctx: first(ctx) and second(ctx)
+
+        def all_of(ctx: TriageContext) -> bool:
+            for check in checks:  # noqa: SIM110 - a plain loop: this is the hot path
+                if not check(ctx):
+                    return False
+            return True
+
+        return all_of
+
 
 @dataclass(frozen=True, slots=True)
 class AnyOf(Predicate):
+    """Some part holds."""
+
     parts: list[Predicate]
 
     def __call__(self, ctx: TriageContext) -> bool:
-        return any(part(ctx) for part in self.parts)
+        for part in self.parts:  # noqa: SIM110 - a plain loop: this is the hot path
+            if part(ctx):
+                return True
+        return False
 
     def describe(self) -> str:
         return "(" + " or ".join(part.describe() for part in self.parts) + ")"
 
+    def explain(self, ctx: TriageContext) -> Explanation:
+        parts = [part.explain(ctx) for part in self.parts]
+        return Explanation("any of", any(p.passed for p in parts), parts=parts)
+
+    def compiled(self) -> Check:
+        checks = tuple(part.compiled() for part in self.parts)
+
+        def any_of(ctx: TriageContext) -> bool:
+            for check in checks:  # noqa: SIM110 - a plain loop: this is the hot path
+                if check(ctx):
+                    return True
+            return False
+
+        return any_of
+
 
 @dataclass(frozen=True, slots=True)
 class Not(Predicate):
+    """The part does not hold."""
+
     part: Predicate
 
     def __call__(self, ctx: TriageContext) -> bool:
@@ -99,96 +300,176 @@ class Not(Predicate):
     def describe(self) -> str:
         return f"not ({self.part.describe()})"
 
+    def explain(self, ctx: TriageContext) -> Explanation:
+        inner = self.part.explain(ctx)
+        return Explanation("not", not inner.passed, parts=[inner])
 
-@dataclass(frozen=True, slots=True)
-class OneOf(Predicate):
-    """The value ``get`` reads from the context is one of ``allowed``."""
-
-    label: str
-    allowed: frozenset[str]
-    get: Callable[[TriageContext], Any] = field(compare=False)
-
-    def __call__(self, ctx: TriageContext) -> bool:
-        return self.get(ctx) in self.allowed
-
-    def describe(self) -> str:
-        return f"{self.label} in {sorted(self.allowed)}"
+    def compiled(self) -> Check:
+        check = self.part.compiled()
+        return lambda ctx: not check(ctx)
 
 
 @dataclass(frozen=True, slots=True)
-class Overlaps(Predicate):
-    """Some label the context has is wanted (topics also match by parent: ``visiting``)."""
+class Test(Predicate):
+    """A leaf: ``check`` decides, ``seen`` shows what it looked at (for explanations)."""
 
-    label: str
-    wanted: frozenset[str]
-    get: Callable[[TriageContext], set[str]] = field(compare=False)
-    hierarchical: bool = False
-
-    def __call__(self, ctx: TriageContext) -> bool:
-        have = self.get(ctx)
-        if not self.hierarchical:
-            return bool(have & self.wanted)
-        return any(h == w or h.startswith(w + ".") for h in have for w in self.wanted)
-
-    def describe(self) -> str:
-        return f"{self.label} any of {sorted(self.wanted)}"
-
-
-@dataclass(frozen=True, slots=True)
-class Flag(Predicate):
-    label: str
-    expected: bool
-    get: Callable[[TriageContext], bool] = field(compare=False)
+    text: str
+    check: Callable[[TriageContext], bool] = field(compare=False)
+    seen: Callable[[TriageContext], object] = field(compare=False)
 
     def __call__(self, ctx: TriageContext) -> bool:
-        return bool(self.get(ctx)) is self.expected
+        return self.check(ctx)
 
     def describe(self) -> str:
-        return f"{self.label} is {str(self.expected).lower()}"
+        return self.text
+
+    def explain(self, ctx: TriageContext) -> Explanation:
+        return Explanation(self.text, self.check(ctx), str(self.seen(ctx)))
+
+    def compiled(self) -> Check:
+        return self.check
 
 
-@dataclass(frozen=True, slots=True)
-class Matches(Predicate):
-    label: str
-    pattern: re.Pattern[str]
-
-    def __call__(self, ctx: TriageContext) -> bool:
-        return self.pattern.search(ctx.post.text) is not None
-
-    def describe(self) -> str:
-        return f"{self.label} /{self.pattern.pattern}/"
+def one_of(label: str, allowed: Iterable[str], get: Callable[[TriageContext], object]) -> Test:
+    """The value ``get`` reads is one of ``allowed``."""
+    names = frozenset(allowed)
+    return Test(f"{label} in {sorted(names)}", lambda c: get(c) in names, get)
 
 
-def _names(value: str | list[str]) -> frozenset[str]:
-    return frozenset([value] if isinstance(value, str) else value)
+def flag(label: str, expected: bool, get: Callable[[TriageContext], bool]) -> Test:
+    """The flag ``get`` reads is ``expected``."""
+    return Test(f"{label} is {str(expected).lower()}", lambda c: bool(get(c)) is expected, get)
+
+
+def compare(label: str, test: Comparison, get: Callable[[TriageContext], float]) -> Test:
+    """The number ``get`` reads passes ``test``."""
+    op, threshold = OPERATORS[test.op], test.threshold
+    return Test(f"{label} {test.text}", lambda c: op(get(c), threshold), lambda c: _num(get(c)))
+
+
+def _always(ctx: TriageContext) -> bool:
+    return True
+
+
+def _num(value: float) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def _scores(scores: dict[str, Any], keys: set[str]) -> str:
+    shown = [f"{k} {float(v):.3f}" for k, v in sorted(scores.items()) if k in keys]
+    return ", ".join(shown) or "none"
+
+
+def _best_topic_score(key: str) -> Callable[[TriageContext], float]:
+    prefix = key + "."
+
+    def get(ctx: TriageContext) -> float:
+        return max(
+            (float(v) for k, v in ctx.analysis.topics.items() if k == key or k.startswith(prefix)),
+            default=0.0,
+        )
+
+    return get
+
+
+def _intent_score(key: str) -> Callable[[TriageContext], float]:
+    def get(ctx: TriageContext) -> float:
+        return float(ctx.analysis.intents.get(key, 0.0))
+
+    return get
+
+
+def _topics_match(wanted: frozenset[str]) -> Callable[[TriageContext], bool]:
+    prefixes = tuple(w + "." for w in wanted)
+
+    def check(ctx: TriageContext) -> bool:
+        return any(t in wanted or t.startswith(prefixes) for t in ctx.topics())
+
+    return check
+
+
+def _searches(label: str, pattern: re.Pattern[str]) -> Test:
+    def seen(ctx: TriageContext) -> str:
+        found = pattern.search(ctx.post.text)
+        return f"found {found.group(0)!r}" if found else "no match"
+
+    return Test(
+        f"{label} /{pattern.pattern}/",
+        lambda c: pattern.search(c.post.text) is not None,
+        seen,
+    )
+
+
+def _time_of_day(ranges: list[TimeRange]) -> Test:
+    return Test(
+        f"local time in {', '.join(map(str, ranges))}",
+        lambda c: any(r.contains(c.minute_of_day()) for r in ranges),
+        lambda c: f"{c.local_now():%a %H:%M %Z}",
+    )
 
 
 def compile_condition(cond: Condition) -> Predicate:
     """Turn a config :class:`Condition` into a predicate (all given fields must hold)."""
     parts: list[Predicate] = []
     if cond.platform is not None:
-        parts.append(OneOf("platform", _names(cond.platform), lambda c: c.post.platform))
+        parts.append(one_of("platform", as_list(cond.platform), lambda c: c.post.platform))
     if cond.source is not None:
-        parts.append(OneOf("source", _names(cond.source), lambda c: c.post.source))
+        parts.append(one_of("source", as_list(cond.source), lambda c: c.post.source))
     if cond.kind is not None:
-        parts.append(OneOf("kind", _names(cond.kind), lambda c: c.post.kind))
+        parts.append(one_of("kind", as_list(cond.kind), lambda c: c.post.kind))
     if cond.language is not None:
-        parts.append(OneOf("language", _names(cond.language), lambda c: c.analysis.language))
-    if cond.sentiment is not None:
-        parts.append(OneOf("sentiment", _names(cond.sentiment), lambda c: c.analysis.sentiment))
-    if cond.topic is not None:
-        parts.append(Overlaps("topic", _names(cond.topic), TriageContext.topics, True))
-    if cond.intent is not None:
-        parts.append(Overlaps("intent", _names(cond.intent), TriageContext.intents))
-    if cond.abusive is not None:
-        parts.append(Flag("abusive", cond.abusive, lambda c: c.analysis.is_abusive))
+        parts.append(one_of("language", as_list(cond.language), lambda c: c.analysis.language))
     if cond.mentions_us is not None:
-        parts.append(Flag("mentions_us", cond.mentions_us, lambda c: c.post.mentions_self))
+        parts.append(flag("mentions_us", cond.mentions_us, lambda c: c.post.mentions_self))
+    if cond.abusive is not None:
+        parts.append(flag("abusive", cond.abusive, lambda c: c.analysis.is_abusive))
+    if cond.sentiment is not None:
+        parts.append(one_of("sentiment", as_list(cond.sentiment), lambda c: c.analysis.sentiment))
+    if cond.topic is not None:
+        wanted = frozenset(as_list(cond.topic))
+        parts.append(
+            Test(
+                f"topic any of {sorted(wanted)}",
+                _topics_match(wanted),
+                lambda c: _scores(c.analysis.topics, c.topics()),
+            )
+        )
+    if cond.intent is not None:
+        intents = frozenset(as_list(cond.intent))
+        parts.append(
+            Test(
+                f"intent any of {sorted(intents)}",
+                lambda c: not intents.isdisjoint(c.intents()),
+                lambda c: _scores(c.analysis.intents, c.intents()),
+            )
+        )
+    for key, raw in (cond.topic_score or {}).items():
+        parts.append(
+            compare(f"topic_score {key}", parse_comparison(raw, "score"), _best_topic_score(key))
+        )
+    for key, raw in (cond.intent_score or {}).items():
+        parts.append(
+            compare(
+                f"intent_score {key}",
+                parse_comparison(raw, "score"),
+                _intent_score(key),
+            )
+        )
+    if cond.sentiment_score is not None:
+        test = parse_comparison(cond.sentiment_score, "signed score")
+        parts.append(compare("sentiment_score", test, lambda c: float(c.analysis.sentiment_score)))
+    if cond.abuse_score is not None:
+        test = parse_comparison(cond.abuse_score, "score")
+        parts.append(compare("abuse_score", test, lambda c: float(c.analysis.abuse)))
+    parts += _author_tests(cond)
+    parts += _conversation_tests(cond)
+    parts += _clock_tests(cond)
     if cond.keywords:
-        words = "|".join(re.escape(word) for word in cond.keywords)
-        parts.append(Matches("keywords", re.compile(rf"(?<!\w)(?:{words})(?!\w)", re.IGNORECASE)))
+        words = "|".join(re.escape(word.strip()) for word in cond.keywords if word.strip())
+        pattern = re.compile(rf"(?<!\w)(?:{words})(?!\w)", re.IGNORECASE)
+        parts.append(_searches("keywords", pattern))
     if cond.regex is not None:
-        parts.append(Matches("regex", re.compile(cond.regex, re.IGNORECASE)))
+        parts.append(_searches("regex", re.compile(cond.regex, re.IGNORECASE)))
     if cond.not_ is not None:
         parts.append(Not(compile_condition(cond.not_)))
     if cond.any_:
@@ -200,49 +481,223 @@ def compile_condition(cond: Condition) -> Predicate:
     return parts[0] if len(parts) == 1 else AllOf(parts)
 
 
+def _author_tests(cond: Condition) -> list[Predicate]:
+    parts: list[Predicate] = []
+    if cond.author is not None:
+        people = frozenset(handle_key(h) for h in as_list(cond.author))
+        parts.append(
+            Test(
+                f"author in {sorted(people)}",
+                lambda c: author_in(people, c),
+                lambda c: c.author_keys()[1],
+            )
+        )
+    if cond.vip is not None:
+        parts.append(
+            flag(
+                "vip (triage.vip_authors)",
+                cond.vip,
+                lambda c: author_in(c.env.vip_authors, c),
+            )
+        )
+    if cond.min_followers is not None:
+        least = cond.min_followers
+        parts.append(
+            Test(
+                f"followers >= {least}",
+                lambda c: c.author.followers is not None and c.author.followers >= least,
+                lambda c: "unknown" if c.author.followers is None else c.author.followers,
+            )
+        )
+    if cond.first_time_author is not None:
+        parts.append(flag("first_time_author", cond.first_time_author, lambda c: c.first_time))
+    if cond.known_bot is not None:
+        parts.append(flag("known_bot", cond.known_bot, TriageContext.known_bot))
+    return parts
+
+
+def _conversation_tests(cond: Condition) -> list[Predicate]:
+    parts: list[Predicate] = []
+    if cond.state is not None:
+        parts.append(one_of("conversation state", as_list(cond.state), TriageContext.state))
+    if cond.unanswered is not None:
+        parts.append(flag("unanswered", cond.unanswered, TriageContext.unanswered))
+    if cond.conversation_age is not None:
+        test = parse_comparison(cond.conversation_age, "duration")
+        parts.append(
+            Test(
+                f"conversation_age {test.text}",
+                lambda c: test.holds(c.conversation_age()),
+                lambda c: _duration(c.conversation_age()),
+            )
+        )
+    if cond.exchanges is not None:
+        parts.append(
+            compare("exchanges", parse_comparison(cond.exchanges, "count"), lambda c: c.exchanges)
+        )
+    return parts
+
+
+def _duration(seconds: float) -> str:
+    if abs(seconds) < 3600:
+        return f"{seconds / 60:.0f}m"
+    if abs(seconds) < 172800:
+        return f"{seconds / 3600:.1f}h"
+    return f"{seconds / 86400:.1f}d"
+
+
+def _clock_tests(cond: Condition) -> list[Predicate]:
+    parts: list[Predicate] = []
+    if cond.time_of_day is not None:
+        parts.append(_time_of_day([parse_time_range(t) for t in as_list(cond.time_of_day)]))
+    if cond.weekday is not None:
+        days = frozenset(WEEKDAYS.index(d) for d in as_list(cond.weekday))
+        parts.append(
+            Test(
+                f"weekday in {[WEEKDAYS[d] for d in sorted(days)]}",
+                lambda c: c.local_now().weekday() in days,
+                lambda c: WEEKDAYS[c.local_now().weekday()],
+            )
+        )
+    if cond.open_now is not None:
+        want = cond.open_now
+        parts.append(
+            Test(
+                f"open now is {str(want).lower()} (institution.opening_hours)",
+                lambda c: c.open_now() is want,
+                lambda c: f"{c.local_now():%a %H:%M %Z}",
+            )
+        )
+    return parts
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """A compiled rule."""
 
     settings: RuleSettings
     predicate: Predicate
+    check: Check = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "check", self.predicate.compiled())
 
     @property
     def name(self) -> str:
+        """The rule's name (what decisions record)."""
         return self.settings.name
 
 
 @dataclass(frozen=True, slots=True)
+class RuleTrace:
+    """One rule's verdict on one post, for ``salon rules test``."""
+
+    group: str
+    rule: Rule
+    explanation: Explanation
+    fires: bool
+    note: str  # why a matching rule does not fire, or why evaluation stopped
+
+
+@dataclass(frozen=True, slots=True)
 class RuleSet:
-    """Rules grouped in evaluation order."""
+    """Rules grouped in evaluation order, with what they need loaded for each batch."""
 
     groups: list[tuple[str, list[Rule]]]
-    nlp: NlpSettings
+    env: RuleEnvironment = field(default_factory=RuleEnvironment)
+    needs_history: bool = False  # some rule asks first_time_author
+    needs_exchanges: bool = False  # some rule counts exchanges
+    _plan: tuple[tuple[tuple[Check, Rule, bool], ...], ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        plan = tuple(
+            tuple((rule.check, rule, rule.settings.stop) for rule in rules)
+            for _group, rules in self.groups
+        )
+        object.__setattr__(self, "_plan", plan)
 
     @classmethod
-    def from_settings(cls, rules: Iterable[RuleSettings], nlp: NlpSettings) -> RuleSet:
+    def from_settings(
+        cls,
+        rules: Iterable[RuleSettings],
+        nlp: NlpSettings | None = None,
+        env: RuleEnvironment | None = None,
+    ) -> RuleSet:
         """Compile the enabled ``rules``, keeping the order in which groups first appear."""
+        if env is None:
+            nlp = nlp or NlpSettings()
+            env = RuleEnvironment(nlp.min_topic_score, nlp.min_intent_score)
         grouped: dict[str, list[Rule]] = {}
+        history = exchanges = False
         for rule in rules:
-            if rule.enabled:
-                grouped.setdefault(rule.group, []).append(Rule(rule, compile_condition(rule.when)))
-        return cls(list(grouped.items()), nlp)
+            if not rule.enabled:
+                continue
+            grouped.setdefault(rule.group, []).append(Rule(rule, compile_condition(rule.when)))
+            for _path, cond in rule.when.walk():
+                history |= cond.first_time_author is not None
+                exchanges |= cond.exchanges is not None
+        return cls(list(grouped.items()), env, history, exchanges)
+
+    @classmethod
+    def from_config(cls, settings: Settings) -> RuleSet:
+        """The rule set of a whole configuration (thresholds, time zone, lists included)."""
+        return cls.from_settings(settings.triage.rules, env=RuleEnvironment.from_config(settings))
 
     def context(
-        self, post: Post, author: Author, analysis: Classification, conv: Conversation | None
+        self,
+        post: PostLike,
+        author: AuthorLike,
+        analysis: AnalysisLike,
+        conv: Any,
+        *,
+        now: datetime | None = None,
+        first_time: bool = True,
+        exchanges: int = 0,
     ) -> TriageContext:
-        """A context with this rule set's thresholds."""
+        """A context for one post under this rule set's environment."""
         return TriageContext(
-            post, author, analysis, conv, self.nlp.min_topic_score, self.nlp.min_intent_score
+            post,
+            author,
+            analysis,
+            conv,
+            now or datetime.now(UTC),
+            self.env,
+            first_time,
+            exchanges,
         )
 
     def evaluate(self, ctx: TriageContext) -> list[Rule]:
         """The rules that fire for ``ctx``: first match per group, until a ``stop`` rule."""
         fired: list[Rule] = []
-        for _group, rules in self.groups:
-            match = next((rule for rule in rules if rule.predicate(ctx)), None)
-            if match is not None:
-                fired.append(match)
-                if match.settings.stop:
+        for checks in self._plan:
+            for check, rule, stop in checks:
+                if check(ctx):
+                    fired.append(rule)
+                    if stop:
+                        return fired
                     break
         return fired
+
+    def trace(self, ctx: TriageContext) -> list[RuleTrace]:
+        """Every enabled rule's verdict on ``ctx``, marking those :meth:`evaluate` fires."""
+        fired = {rule.name for rule in self.evaluate(ctx)}
+        stopped_by: str | None = None
+        traces = []
+        for group, rules in self.groups:
+            winner: Rule | None = None
+            for rule in rules:
+                explanation = rule.predicate.explain(ctx)
+                fires = rule.name in fired
+                if fires:
+                    note = "fires" + (" and stops evaluation" if rule.settings.stop else "")
+                    winner = rule
+                elif not explanation.passed:
+                    note = ""
+                elif winner is not None:
+                    note = f"matches, but rule {winner.name!r} matched first in group {group!r}"
+                else:
+                    note = f"matches, but rule {stopped_by!r} stopped evaluation earlier"
+                traces.append(RuleTrace(group, rule, explanation, fires, note))
+            if winner is not None and winner.settings.stop and stopped_by is None:
+                stopped_by = winner.name
+        return traces

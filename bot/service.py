@@ -10,15 +10,17 @@ import signal
 from collections.abc import Awaitable, Callable
 
 from bot.app import Salon, effective_interval
-from bot.models import utcnow
 from scheduler.jobs import CronJob, IntervalJob, build_scheduler
 
 log = logging.getLogger(__name__)
 STOP_TIMEOUT = 10.0
+REMIND_INTERVAL = 300.0  # seconds between looks for questions left unanswered
+SPIKE_INTERVAL = 900.0  # seconds between looks for spikes
 
 
 class Service:
-    """Runs polls, processing, delivery and the weekly digest until asked to stop."""
+    """Runs polls, processing, delivery, reminders, spike alerts and the weekly digest until
+    asked to stop."""
 
     def __init__(self, salon: Salon) -> None:
         self.salon = salon
@@ -60,14 +62,27 @@ class Service:
             await asyncio.to_thread(self.salon.triage)
             await self.salon.deliver()
 
+    async def remind(self) -> None:
+        """Enqueue due reminders and escalations, then deliver them."""
+        async with self._process_lock:
+            stats = await asyncio.to_thread(self.salon.remind)
+            if stats.reminders or stats.escalations:
+                await self.salon.deliver()
+
+    async def spikes(self) -> None:
+        """Raise an alert for each new spike, then deliver it."""
+        async with self._process_lock:
+            if await asyncio.to_thread(self.salon.spikes):
+                await self.salon.deliver()
+
     async def weekly_digest(self) -> None:
         """Write this week's digest and send it to staff."""
         out = self.salon.settings.digest.out_dir
-        await asyncio.to_thread(self.salon.digest, utcnow(), out, enqueue=True)
+        await asyncio.to_thread(self.salon.digest, self.salon.clock(), out, enqueue=True)
         await self.salon.deliver()
 
     def jobs(self) -> list[IntervalJob | CronJob]:
-        """The scheduler jobs for the configured sources, outbox and digest."""
+        """The scheduler jobs: polls, processing, reminders, spikes and the weekly digest."""
         settings = self.salon.settings
         jobs: list[IntervalJob | CronJob] = []
         for name, spec in self.salon.sources.items():
@@ -84,6 +99,9 @@ class Service:
                 "process", self._guarded("process", self.process), settings.outbox.drain_interval
             )
         )
+        jobs.append(IntervalJob("remind", self._guarded("remind", self.remind), REMIND_INTERVAL))
+        if settings.spikes.enabled:
+            jobs.append(IntervalJob("spikes", self._guarded("spikes", self.spikes), SPIKE_INTERVAL))
         jobs.append(
             CronJob(
                 "digest",
@@ -103,11 +121,15 @@ class Service:
                 loop.add_signal_handler(sig, self.stop)
         scheduler = build_scheduler(self.jobs())
         scheduler.start()
+        staff_bot = self.salon.staff_bot
+        polling = asyncio.create_task(staff_bot.run(self.stopping)) if staff_bot else None
         log.info("salon running: %d sources", len(self.salon.sources))
         try:
             await self.stopping.wait()
         finally:
             scheduler.shutdown(wait=False)
+            if polling is not None:  # stops at once unless it is handling an update
+                await asyncio.wait({polling}, timeout=STOP_TIMEOUT)
             try:
                 await asyncio.wait_for(self._idle.wait(), STOP_TIMEOUT)
             except TimeoutError:

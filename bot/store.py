@@ -7,7 +7,7 @@ size), and inserts are ``ON CONFLICT DO NOTHING`` so two writers never duplicate
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from bot.conversations import track_new_posts
 from bot.models import Author, Conversation, ConversationState, Post, SourceState, utcnow
 from connectors.base import Post as IncomingPost
 
@@ -124,7 +125,8 @@ def _thread_keys(session: Session, posts: Sequence[IncomingPost]) -> dict[str, s
 
 def _conversations(
     session: Session, posts: Sequence[IncomingPost], thread_keys: dict[str, str]
-) -> dict[str, Conversation]:
+) -> dict[str, int]:
+    """The id of each thread's conversation (created if new), by conversation key."""
     keys: dict[str, IncomingPost] = {}
     for post in posts:
         keys.setdefault(thread_keys[post.key], post)
@@ -143,46 +145,12 @@ def _conversations(
             for key, post in keys.items()
         ],
     )
-    return {
-        c.key: c
-        for c in session.scalars(select(Conversation).where(col(Conversation.key).in_(list(keys))))
-    }
-
-
-def _track_conversations(
-    conversations: dict[str, Conversation],
-    new_posts: Iterable[IncomingPost],
-    thread_keys: dict[str, str],
-) -> None:
-    """Update each touched conversation's counts, times and state from its new posts."""
-    touched: dict[str, Conversation] = {}
-    for post in sorted(new_posts, key=lambda p: p.created_at):
-        conv = conversations[thread_keys[post.key]]
-        touched[conv.key] = conv
-        if conv.opened_at is None or post.created_at < conv.opened_at:
-            conv.opened_at = post.created_at
-        if post.author.is_self:
-            conv.own_posts += 1
-            conv.last_own_at = max(filter(None, [conv.last_own_at, post.created_at]))
-            if (
-                conv.last_public_at
-                and (conv.first_response_at is None or post.created_at < conv.first_response_at)
-                and post.created_at >= conv.last_public_at
-            ):
-                conv.first_response_at = post.created_at
-        else:
-            conv.public_posts += 1
-            conv.last_public_at = max(filter(None, [conv.last_public_at, post.created_at]))
-    for conv in touched.values():
-        if conv.state in (ConversationState.MUTED.value, ConversationState.HANDLED.value):
-            continue
-        own_last = conv.last_own_at is not None and (
-            conv.last_public_at is None or conv.last_own_at >= conv.last_public_at
+    rows = session.execute(
+        select(col(Conversation.key), col(Conversation.id)).where(
+            col(Conversation.key).in_(list(keys))
         )
-        if own_last:
-            conv.state = ConversationState.AWAITING_THEM.value
-        elif conv.state == ConversationState.AWAITING_THEM.value:
-            conv.state = ConversationState.OPEN.value
+    )
+    return {key: cid for key, cid in rows if cid is not None}
 
 
 def store_posts(session: Session, posts: Sequence[IncomingPost]) -> IngestStats:
@@ -222,7 +190,7 @@ def store_posts(session: Session, posts: Sequence[IncomingPost]) -> IngestStats:
                 "source": p.source,
                 "kind": p.kind.value,
                 "author_id": authors[(p.platform, p.author.id)],
-                "conversation_id": conversations[thread_keys[p.key]].id,
+                "conversation_id": conversations[thread_keys[p.key]],
                 "in_reply_to_key": f"{p.platform}:{p.in_reply_to_id}" if p.in_reply_to_id else None,
                 "text": p.text,
                 "language": p.language,
@@ -259,7 +227,7 @@ def store_posts(session: Session, posts: Sequence[IncomingPost]) -> IngestStats:
                 for p in changed
             ],
         )
-    _track_conversations(conversations, fresh, thread_keys)
+    track_new_posts(session, [(conversations[thread_keys[p.key]], p) for p in fresh])
     stats.new, stats.updated = len(fresh), len(changed)
     return stats
 
@@ -280,6 +248,7 @@ def save_cursor(
     if state.budget_month != month:
         state.budget_month, state.requests_this_month = month, 0
     state.requests_this_month += requests
+    state.platform = platform  # a source switched to another platform keeps its name
     state.cursor = cursor
     state.last_poll_at = state.last_success_at = now
     state.consecutive_failures = 0

@@ -12,15 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, case, false, func, insert, select, true, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from bot.conversations import note_ask, note_public_post
 from bot.models import (
-    Author,
-    Classification,
-    Conversation,
-    ConversationState,
     Decision,
     OutboxItem,
     OutboxKind,
@@ -30,13 +27,14 @@ from bot.models import (
 )
 from bot.policy import PolicyGuard, is_opt_out
 from bot.replies import ReplyBook
-from bot.rules import Rule, RuleSet
+from bot.rows import AnalysisLike, AuthorLike, PostLike, PostRow, load_pending, write_back
+from bot.rules import Rule, RuleSet, TriageContext
 from bot.store import insert_ignoring_conflicts
 from config.settings import PolicySettings
 
 DEFAULT_RULE = "(no rule matched)"
 OPT_OUT_RULE = "(opt-out)"
-ANSWERABLE = frozenset({"question", "complaint", "request"})
+ALERTING = frozenset({"alert", "draft_reply"})  # final actions that put an alert before staff
 
 
 @dataclass(slots=True)
@@ -52,7 +50,7 @@ class TriageStats:
     ignored: int = 0
 
 
-def reply_key(post: Post) -> str:
+def reply_key(post: PostLike) -> str:
     """The idempotency key of the one public reply a post may get."""
     return f"reply:{post.key}"
 
@@ -104,16 +102,10 @@ def _guard_for(
     return guard
 
 
-def alert_payload(
-    post: Post,
-    author: Author,
-    analysis: Classification,
-    rule: Rule,
-    *,
-    draft: str | None = None,
-    note: str | None = None,
+def post_fields(
+    post: PostLike, author: AuthorLike, analysis: AnalysisLike | None
 ) -> dict[str, Any]:
-    """What a staff alert shows (rendered by the console or the Telegram staff bot)."""
+    """The part of a staff alert that shows the post (also used by reminders)."""
     return {
         "post_key": post.key,
         "platform": post.platform,
@@ -122,17 +114,94 @@ def alert_payload(
         "text": post.text,
         "url": post.url,
         "created_at": post.created_at.isoformat(),
-        "topic": analysis.top_topic,
-        "sentiment": analysis.sentiment,
-        "intents": sorted(k for k, v in analysis.intents.items() if float(v) >= 0.5),
-        "abusive": analysis.is_abusive,
+        "topic": analysis.top_topic if analysis else None,
+        "sentiment": analysis.sentiment if analysis else None,
+        "intents": sorted(k for k, v in analysis.intents.items() if float(v) >= 0.5)
+        if analysis
+        else [],
+        "abusive": analysis.is_abusive if analysis else False,
+    }
+
+
+def alert_payload(
+    ctx: TriageContext,
+    rule: Rule,
+    *,
+    action: str,
+    draft: str | None = None,
+    note: str | None = None,
+) -> dict[str, Any]:
+    """What a staff alert shows (rendered by the console or the Telegram staff bot)."""
+    s = rule.settings
+    return {
+        **post_fields(ctx.post, ctx.author, ctx.analysis),
+        "intents": sorted(ctx.intents()),
         "rule": rule.name,
         "why": rule.predicate.describe(),
-        "action": rule.settings.action,
-        "priority": rule.settings.priority,
+        "action": action,
+        "priority": s.priority,
+        "to": str(s.to) if s.to is not None else "staff",
+        "assign": s.assign,
+        "tags": list(s.tag),
+        "remind_after_hours": s.remind_after_hours,
         "draft": draft,
         "note": note,
     }
+
+
+def batch_history(
+    session: Session, posts: list[PostRow], rules: RuleSet
+) -> tuple[dict[int, bool], dict[int, int]]:
+    """Per post id: is it its author's first post, and how many exchanges its thread has had
+    up to it — one query each, for the whole batch, and only when some rule asks."""
+    first_time: dict[int, bool] = {}
+    exchanges: dict[int, int] = {}
+    if rules.needs_history:
+        authors = list({post.author_id for post in posts})
+        first = {
+            author_id: earliest
+            for author_id, earliest in session.execute(
+                select(col(Post.author_id), func.min(col(Post.created_at)))
+                .where(col(Post.author_id).in_(authors))
+                .group_by(col(Post.author_id))
+            )
+        }
+        for post in posts:
+            earliest = first.get(post.author_id)
+            first_time[post.id or 0] = earliest is None or post.created_at <= earliest
+    if rules.needs_exchanges:
+        convs = list({post.conversation_id for post in posts if post.conversation_id})
+        exchanges = dict(_exchanges(session, convs, [post.id for post in posts]))
+    return first_time, exchanges
+
+
+def _exchanges(
+    session: Session, conversations: list[int], post_ids: list[int]
+) -> list[tuple[int, int]]:
+    """``(post id, exchanges)`` for ``post_ids``: in each thread, our posts that follow one of
+    theirs, counted up to and including the post (window functions: SQLite, PostgreSQL)."""
+    thread = (col(Post.conversation_id),)
+    order = (col(Post.created_at), col(Post.id))
+    lagged = (
+        select(
+            col(Post.id).label("id"),
+            col(Post.conversation_id).label("thread"),
+            col(Post.created_at).label("at"),
+            col(Post.is_own).label("own"),
+            func.lag(col(Post.is_own)).over(partition_by=thread, order_by=order).label("prev"),
+        )
+        .where(col(Post.conversation_id).in_(conversations))
+        .subquery()
+    )
+    answer = case((and_(lagged.c.own == true(), lagged.c.prev == false()), 1), else_=0)
+    running = select(
+        lagged.c.id,
+        func.sum(answer)
+        .over(partition_by=lagged.c.thread, order_by=(lagged.c.at, lagged.c.id))
+        .label("n"),
+    ).subquery()
+    rows = session.execute(select(running.c.id, running.c.n).where(running.c.id.in_(post_ids)))
+    return [(post_id, int(count or 0)) for post_id, count in rows]
 
 
 class Triage:
@@ -144,7 +213,7 @@ class Triage:
         replies: ReplyBook,
         policy: PolicySettings,
         *,
-        batch_size: int = 500,
+        batch_size: int = 2000,
     ) -> None:
         self.rules = rules
         self.replies = replies
@@ -163,84 +232,88 @@ class Triage:
 
     def run_batch(self, session: Session, *, now: datetime) -> TriageStats:
         """Triage up to ``batch_size`` pending posts in one transaction."""
-        rows = session.execute(
-            select(Post, Author, Classification, Conversation)
-            .join(Author, col(Author.id) == col(Post.author_id))
-            .join(Classification, col(Classification.post_id) == col(Post.id))
-            .outerjoin(Conversation, col(Conversation.id) == col(Post.conversation_id))
-            .where(col(Post.classified), ~col(Post.triaged), ~col(Post.is_own))
-            .order_by(col(Post.created_at))
-            .limit(self.batch_size)
-        ).all()
-        stats = TriageStats(posts=len(rows))
-        if not rows:
+        batch = load_pending(session, self.batch_size)
+        stats = TriageStats(posts=len(batch.rows))
+        if not batch.rows:
             return stats
-        post_ids = [post.id for post, *_ in rows if post.id is not None]
+        posts = [post for post, *_ in batch.rows]
+        post_ids = [post.id for post in posts]
         done = {
-            (d.post_id, d.rule)
-            for d in session.execute(
+            (post_id, rule)
+            for post_id, rule in session.execute(
                 select(col(Decision.post_id), col(Decision.rule)).where(
                     col(Decision.post_id).in_(post_ids)
                 )
             )
         }
         guard = _guard_for(session, self.policy, post_ids, now)
-        pending: list[tuple[Decision, list[dict[str, Any]]]] = []
-        for post, author, analysis, conv in rows:
-            for decision, items in self._decide(post, author, analysis, conv, guard, now, stats):
-                if (decision.post_id, decision.rule) not in done:
+        first_time, exchanges = batch_history(session, posts, self.rules)
+        pending: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
+        for post, author, analysis, conv in batch.rows:
+            ctx = self.rules.context(
+                post,
+                author,
+                analysis,
+                conv,
+                now=now,
+                first_time=first_time.get(post.id, True),
+                exchanges=exchanges.get(post.id, 0),
+            )
+            for decision, items in self.decide(ctx, guard, stats):
+                if (decision["post_id"], decision["rule"]) not in done:
                     pending.append((decision, items))
-        session.add_all([decision for decision, _ in pending])
-        session.flush()
-        outbox = []
-        for decision, items in pending:
-            for item in items:
-                item["decision_id"] = decision.id
-                outbox.append(item)
-        insert_ignoring_conflicts(session, OutboxItem, outbox)
+        self._store(session, pending)
+        write_back(session, batch)
         session.execute(update(Post).where(col(Post.id).in_(post_ids)).values(triaged=True))
         session.commit()
         return stats
 
-    def _decide(
-        self,
-        post: Post,
-        author: Author,
-        analysis: Classification,
-        conv: Conversation | None,
-        guard: PolicyGuard,
-        now: datetime,
-        stats: TriageStats,
-    ) -> list[tuple[Decision, list[dict[str, Any]]]]:
+    @staticmethod
+    def _store(
+        session: Session, pending: list[tuple[dict[str, Any], list[dict[str, Any]]]]
+    ) -> None:
+        """Insert the decisions (one statement, ids returned) and their outbox items."""
+        if not pending:
+            return
+        table = Decision.__table__  # type: ignore[attr-defined]
+        ids = {
+            (post_id, rule): decision_id
+            for decision_id, post_id, rule in session.connection().execute(
+                insert(table).returning(table.c.id, table.c.post_id, table.c.rule),
+                [decision for decision, _ in pending],
+            )
+        }
+        outbox = []
+        for decision, items in pending:
+            for item in items:
+                item["decision_id"] = ids[(decision["post_id"], decision["rule"])]
+                outbox.append(item)
+        insert_ignoring_conflicts(session, OutboxItem, outbox)
+
+    def decide(
+        self, ctx: TriageContext, guard: PolicyGuard, stats: TriageStats
+    ) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+        """The decisions for one post and the outbox items each enqueues (not yet stored)."""
+        post, conv = ctx.post, ctx.conversation
         assert post.id is not None
         if is_opt_out(post.text) and post.in_reply_to_key:
-            author.opted_out = True
+            ctx.author.opted_out = True
             stats.ignored += 1
-            return [(self._decision(post, OPT_OUT_RULE, "-", "ignore", "normal", now, None), [])]
-        ctx = self.rules.context(post, author, analysis, conv)
-        if (
-            conv is not None
-            and ctx.intents() & ANSWERABLE
-            and conv.state == ConversationState.OPEN.value
-        ):
-            conv.state = ConversationState.AWAITING_US.value
+            return [(self._decision(ctx, None, "ignore", None), [])]
+        if conv is not None:
+            note_public_post(conv, post, ctx.intents())
         fired = self.rules.evaluate(ctx)
+        if conv is not None and any(r.settings.remind_after_hours for r in fired):
+            note_ask(conv, post.id, post.created_at)  # the rule wants an answer: remind if none
         if not fired:
             stats.digest_only += 1
-            return [(self._decision(post, DEFAULT_RULE, "-", "digest_only", "low", now, None), [])]
-        return [self._apply(rule, post, author, analysis, guard, now, stats) for rule in fired]
+            return [(self._decision(ctx, None, "digest_only", None), [])]
+        return [self._apply(rule, ctx, guard, stats) for rule in fired]
 
     def _apply(
-        self,
-        rule: Rule,
-        post: Post,
-        author: Author,
-        analysis: Classification,
-        guard: PolicyGuard,
-        now: datetime,
-        stats: TriageStats,
-    ) -> tuple[Decision, list[dict[str, Any]]]:
-        s = rule.settings
+        self, rule: Rule, ctx: TriageContext, guard: PolicyGuard, stats: TriageStats
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        s, post, author, analysis, now = rule.settings, ctx.post, ctx.author, ctx.analysis, ctx.now
         action, note, draft = s.action, None, None
         if action in ("auto_reply", "draft_reply"):
             refusal = guard.refusal(post, author, abusive=analysis.is_abusive)
@@ -260,17 +333,17 @@ class Triage:
             elif rendered is not None:
                 draft = guard.with_disclosure(post.platform, rendered.text)
                 guard.record(post, author)
-        decision = self._decision(post, s.name, s.group, action, s.priority, now, note)
+        if s.assign and ctx.conversation is not None and ctx.conversation.assigned_to is None:
+            ctx.conversation.assigned_to = s.assign
+        decision = self._decision(ctx, rule, action, note)
         items: list[dict[str, Any]] = []
         if action in ("auto_reply", "draft_reply") and draft is not None:
             items.append(self._reply_item(post, rule, draft, now, draft=action == "draft_reply"))
         if action == "auto_reply":
             stats.auto_replies += 1
-        elif action in ("draft_reply", "alert"):
+        elif action in ALERTING:
             stats.drafts += action == "draft_reply"
             stats.alerts += 1
-            payload = alert_payload(post, author, analysis, rule, draft=draft, note=note)
-            payload["action"] = action
             items.append(
                 {
                     "key": f"alert:{post.key}:{rule.name}",
@@ -279,7 +352,7 @@ class Triage:
                     "state": OutboxState.QUEUED.value,
                     "post_id": post.id,
                     "priority": s.priority,
-                    "payload": payload,
+                    "payload": alert_payload(ctx, rule, action=action, draft=draft, note=note),
                     "attempts": 0,
                     "next_attempt_at": now,
                     "created_at": now,
@@ -293,7 +366,7 @@ class Triage:
 
     @staticmethod
     def _reply_item(
-        post: Post, rule: Rule, text: str, now: datetime, *, draft: bool
+        post: PostLike, rule: Rule, text: str, now: datetime, *, draft: bool
     ) -> dict[str, Any]:
         return {
             "key": reply_key(post),
@@ -310,21 +383,34 @@ class Triage:
 
     @staticmethod
     def _decision(
-        post: Post,
-        rule: str,
-        group: str,
-        action: str,
-        priority: str,
-        now: datetime,
-        note: str | None,
-    ) -> Decision:
-        assert post.id is not None
-        return Decision(
-            post_id=post.id,
-            rule=rule,
-            group=group,
-            action=action,
-            priority=priority,
-            note=note,
-            created_at=now,
-        )
+        ctx: TriageContext, rule: Rule | None, action: str, note: str | None
+    ) -> dict[str, Any]:
+        """A decision row; without a rule, the opt-out (ignore) or the default (digest only)."""
+        if rule is None:
+            return {
+                "post_id": ctx.post.id,
+                "rule": OPT_OUT_RULE if action == "ignore" else DEFAULT_RULE,
+                "group": "-",
+                "action": action,
+                "priority": "normal" if action == "ignore" else "low",
+                "note": note,
+                "created_at": ctx.now,
+                "alert_to": None,
+                "assigned_to": None,
+                "tags": [],
+                "remind_after_hours": None,
+            }
+        s = rule.settings
+        return {
+            "post_id": ctx.post.id,
+            "rule": s.name,
+            "group": s.group,
+            "action": action,
+            "priority": s.priority,
+            "note": note,
+            "created_at": ctx.now,
+            "alert_to": str(s.to or "staff") if action in ALERTING else None,
+            "assigned_to": s.assign,
+            "tags": list(s.tag),
+            "remind_after_hours": s.remind_after_hours,
+        }

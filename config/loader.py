@@ -19,7 +19,7 @@ import yaml
 from pydantic import ValidationError
 
 from config.errors import ConfigError, ConfigFileMissing
-from config.settings import Settings
+from config.settings import Settings, rule_path
 
 REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -62,14 +62,17 @@ def _resolve(node: Any, lookup: Mapping[str, str], path: str, problems: list[str
     return node
 
 
-def format_validation_error(exc: ValidationError) -> list[str]:
-    """``sources[2].interval: must be at least 30 s`` lines, without echoing input values."""
+def format_validation_error(exc: ValidationError, data: Any = None) -> list[str]:
+    """``sources[2].interval: must be at least 30 s`` lines, without echoing input values;
+    a rule is also named from ``data``: ``triage.rules[3] (name 'vip').when.intent: ...``."""
     problems = []
     for error in exc.errors():
         parts: list[str] = []
         for item in error["loc"]:
             if isinstance(item, int):
                 parts.append(f"[{item}]")
+                if parts[:2] == ["triage", ".rules"] and len(parts) == 3:
+                    parts[2] = rule_path(item, _rule_name(data, item)).removeprefix("triage.rules")
             elif item in ("not_", "any_", "all_"):
                 parts.append(f".{str(item).rstrip('_')}")
             else:
@@ -78,8 +81,17 @@ def format_validation_error(exc: ValidationError) -> list[str]:
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown setting (check the spelling; see `salon init` for all settings)"
-        problems.append(f"{path}: {message}" if path else message)
+        problems += [f"{path}: {line}" if path else line for line in message.split("\n")]
     return problems
+
+
+def _rule_name(data: Any, index: int) -> str | None:
+    """The ``name`` of ``triage.rules[index]`` in raw settings ``data``, if it has one."""
+    try:
+        name = data["triage"]["rules"][index]["name"]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return name if isinstance(name, str) else None
 
 
 def parse_settings(
@@ -104,7 +116,7 @@ def parse_settings(
     try:
         return Settings.model_validate(resolved)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc), file=file) from None
+        raise ConfigError(format_validation_error(exc, resolved), file=file) from None
 
 
 def _apply_overrides(data: dict[str, Any], env: Mapping[str, str]) -> None:

@@ -7,12 +7,30 @@ resolved from the environment or a secrets file by :mod:`config.loader`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from config.rule_values import (
+    WEEKDAYS,
+    ComparisonKind,
+    parse_comparison,
+    parse_opening_day,
+    parse_time_range,
+    parse_weekday,
+)
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 MIN_POLL_INTERVAL = 30.0
@@ -31,6 +49,24 @@ class InstitutionSettings(StrictModel):
     timezone: str = "UTC"
     website: str | None = None
     handles: dict[str, str] = Field(default_factory=dict)  # platform -> our account handle
+    # weekday (mon..sun) -> "closed" or "10:00-18:00" (ranges joined by commas), local time
+    opening_hours: dict[str, str] | None = None
+
+    @field_validator("opening_hours")
+    @classmethod
+    def _opening_hours(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value is None:
+            return None
+        days = {WEEKDAYS[parse_weekday(day)]: str(hours) for day, hours in value.items()}
+        missing = [day for day in WEEKDAYS if day not in days]
+        if missing:
+            raise ValueError(
+                f"missing {', '.join(missing)}: give every weekday 'closed' or its hours"
+                " (e.g. '10:00-18:00')"
+            )
+        for hours in days.values():
+            parse_opening_day(hours)
+        return {day: days[day] for day in WEEKDAYS}
 
     @field_validator("timezone")
     @classmethod
@@ -105,30 +141,74 @@ StrList = str | list[str]
 
 SENTIMENTS = frozenset({"negative", "neutral", "positive"})
 INTENTS = frozenset({"question", "complaint", "praise", "suggestion", "request"})
+CONVERSATION_STATES = frozenset({"open", "awaiting_us", "awaiting_them", "handled", "muted"})
+ALERT_TARGETS = frozenset({"staff", "urgent"})  # plus the names in staff.members
+QUIET_ACTIONS = frozenset({"digest_only", "ignore"})  # actions that never alert staff
 
 
-def _all_known(value: StrList | None, allowed: frozenset[str]) -> StrList | None:
+def _all_known(value: StrList | None, allowed: frozenset[str], what: str) -> StrList | None:
     """``value`` unchanged if every name in it is allowed; else a ValueError naming the first."""
     for item in [value] if isinstance(value, str) else value or []:
         if item not in allowed:
-            raise ValueError(f"{item!r} is not one of {', '.join(sorted(allowed))}")
+            raise ValueError(f"unknown {what} {item!r}; allowed: {', '.join(sorted(allowed))}")
     return value
 
 
-class Condition(StrictModel):
-    """What a post must look like for a rule to match; all given fields must hold."""
+def _comparison(kind: ComparisonKind) -> BeforeValidator:
+    """A validator turning YAML into a canonical comparison string (``">= 0.7"``)."""
+    return BeforeValidator(lambda value: parse_comparison(value, kind).text)
 
+
+ScoreTest = Annotated[str, _comparison("score")]
+PolarityTest = Annotated[str, _comparison("signed score")]
+CountTest = Annotated[str, _comparison("count")]
+DurationTest = Annotated[str, _comparison("duration")]
+
+
+def as_list(value: StrList | None) -> list[str]:
+    """A single name or a list of names, as a list."""
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+class Condition(StrictModel):
+    """What a post must look like for a rule to match; all given fields must hold.
+
+    Lists mean "any of". The rule language is documented in ``docs/rules.md``.
+    """
+
+    # the post
     platform: StrList | None = None
     source: StrList | None = None
     kind: StrList | None = None
-    topic: StrList | None = None  # any of; "visiting" also matches "visiting.hours"
-    intent: StrList | None = None  # any of
-    sentiment: StrList | None = None  # any of negative / neutral / positive
     language: StrList | None = None
-    abusive: bool | None = None
     keywords: list[str] | None = None  # any of, case-insensitive, whole words
-    regex: str | None = None
+    regex: str | None = None  # searched case-insensitively
     mentions_us: bool | None = None
+    # what the classifier says (labels use the nlp thresholds; scores compare raw values)
+    topic: StrList | None = None  # "visiting" also matches "visiting.hours"
+    intent: StrList | None = None
+    sentiment: StrList | None = None  # negative / neutral / positive
+    abusive: bool | None = None
+    topic_score: dict[str, ScoreTest] | None = None  # {visiting.hours: ">= 0.8"}
+    intent_score: dict[str, ScoreTest] | None = None  # {question: ">= 0.8"}
+    sentiment_score: PolarityTest | None = None  # "<= -0.6": -1 very negative .. 1 very positive
+    abuse_score: ScoreTest | None = None
+    # the author
+    author: StrList | None = None  # handles, or platform:handle
+    vip: bool | None = None  # the author is in triage.vip_authors
+    min_followers: int | None = Field(default=None, ge=0)
+    first_time_author: bool | None = None  # no earlier post by this author in the store
+    known_bot: bool | None = None  # the platform says so, or policy.known_bots lists them
+    # the conversation
+    state: StrList | None = None  # open / awaiting_us / awaiting_them / handled / muted
+    unanswered: bool | None = None  # no post of ours in the thread after this one
+    conversation_age: DurationTest | None = None  # the thread's age at this post: ">= 2h"
+    exchanges: CountTest | None = None  # our replies to the public so far: "< 3"
+    # the clock (now, in the institution's time zone)
+    time_of_day: StrList | None = None  # "08:00-20:00"; "22:00-06:00" passes midnight
+    weekday: StrList | None = None  # mon .. sun
+    open_now: bool | None = None  # inside institution.opening_hours
+    # combinations
     not_: Condition | None = Field(default=None, alias="not")
     any_: list[Condition] | None = Field(default=None, alias="any")
     all_: list[Condition] | None = Field(default=None, alias="all")
@@ -138,12 +218,42 @@ class Condition(StrictModel):
     @field_validator("sentiment")
     @classmethod
     def _known_sentiment(cls, value: StrList | None) -> StrList | None:
-        return _all_known(value, SENTIMENTS)
+        return _all_known(value, SENTIMENTS, "sentiment")
 
     @field_validator("intent")
     @classmethod
     def _known_intent(cls, value: StrList | None) -> StrList | None:
-        return _all_known(value, INTENTS)
+        return _all_known(value, INTENTS, "intent")
+
+    @field_validator("intent_score")
+    @classmethod
+    def _known_intent_scores(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        _all_known(list(value or {}), INTENTS, "intent")
+        return value
+
+    @field_validator("state")
+    @classmethod
+    def _known_state(cls, value: StrList | None) -> StrList | None:
+        return _all_known(value, CONVERSATION_STATES, "conversation state")
+
+    @field_validator("weekday")
+    @classmethod
+    def _known_weekday(cls, value: StrList | None) -> list[str] | None:
+        return None if value is None else [WEEKDAYS[parse_weekday(d)] for d in as_list(value)]
+
+    @field_validator("time_of_day")
+    @classmethod
+    def _time_ranges(cls, value: StrList | None) -> StrList | None:
+        for text in as_list(value):
+            parse_time_range(text)
+        return value
+
+    @field_validator("keywords")
+    @classmethod
+    def _keywords(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and not [word for word in value if word.strip()]:
+            raise ValueError("give at least one keyword")
+        return value
 
     @field_validator("regex")
     @classmethod
@@ -155,30 +265,74 @@ class Condition(StrictModel):
                 raise ValueError(f"invalid regular expression: {exc}") from None
         return value
 
+    def walk(self, path: str = "when") -> Iterator[tuple[str, Condition]]:
+        """This condition and every nested one, each with its path (``when.any[1]``)."""
+        yield path, self
+        if self.not_ is not None:
+            yield from self.not_.walk(f"{path}.not")
+        for name, parts in (("any", self.any_), ("all", self.all_)):
+            for index, part in enumerate(parts or []):
+                yield from part.walk(f"{path}.{name}[{index}]")
+
 
 class RuleSettings(StrictModel):
-    """A triage rule: when a post matches ``when``, take ``action``."""
+    """A triage rule: when a post matches ``when``, take ``action`` (with its options)."""
 
     name: Annotated[str, Field(pattern=NAME_PATTERN)]
     group: str = "default"
     when: Condition = Field(default_factory=Condition)
     action: Action
-    template: str | None = None
+    template: str | None = Field(default=None, validate_default=True)
     priority: Priority = "normal"
+    to: str | int | None = None  # alert target: staff (default), urgent, or a staff member
+    assign: str | None = None  # a staff member (staff.members) who owns the conversation
+    tag: list[str] = Field(default_factory=list)  # labels stored on the decision
+    remind_after_hours: float | None = Field(default=None, gt=0)  # if still unanswered
     stop: bool = False
     enabled: bool = True
 
-    @model_validator(mode="after")
-    def _template_for_replies(self) -> RuleSettings:
-        if self.action in ("auto_reply", "draft_reply") and not self.template:
-            raise ValueError(f"template: required for action {self.action}")
-        return self
+    @field_validator("tag", mode="before")
+    @classmethod
+    def _tags(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("tag")
+    @classmethod
+    def _tag_names(cls, value: list[str]) -> list[str]:
+        for tag in value:
+            if not re.match(NAME_PATTERN, tag):
+                raise ValueError(f"tag {tag!r}: use lower-case letters, digits, '-', '_' or '.'")
+        return value
+
+    @field_validator("template")
+    @classmethod
+    def _template_for_replies(cls, value: str | None, info: ValidationInfo) -> str | None:
+        action = info.data.get("action")
+        if action in ("auto_reply", "draft_reply") and not value:
+            raise ValueError(f"required for action {action}")
+        return value
+
+    @field_validator("to")
+    @classmethod
+    def _to_needs_an_alert(cls, value: str | int | None, info: ValidationInfo) -> str | int | None:
+        action = info.data.get("action")
+        if value is not None and action in QUIET_ACTIONS:
+            raise ValueError(f"action {action} never alerts staff; use alert or draft_reply")
+        return value
+
+    @field_validator("remind_after_hours")
+    @classmethod
+    def _remind_needs_attention(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is not None and info.data.get("action") == "ignore":
+            raise ValueError("an ignored post is never reminded")
+        return value
 
 
 class TriageSettings(StrictModel):
     """The rules, evaluated in groups (first match per group, ``stop`` ends evaluation)."""
 
     rules: list[RuleSettings] = Field(default_factory=list)
+    vip_authors: list[str] = Field(default_factory=list)  # handles, or platform:handle
 
     @model_validator(mode="after")
     def _unique_names(self) -> TriageSettings:
@@ -188,6 +342,11 @@ class TriageSettings(StrictModel):
                 raise ValueError(f"rule name {rule.name!r} is used twice")
             seen.add(rule.name)
         return self
+
+
+def rule_path(index: int, name: str | None = None) -> str:
+    """Where a rule sits in the file: ``triage.rules[3] (name 'vip-praise')``."""
+    return f"triage.rules[{index}]" + (f" (name {name!r})" if name else "")
 
 
 class TemplateSettings(StrictModel):
@@ -221,6 +380,10 @@ class TelegramStaffSettings(StrictModel):
     users: list[int] = Field(default_factory=list)
     urgent_chat: int | None = None
     base_url: str | None = None  # for a self-hosted Bot API server (and tests)
+    # more alerts than this on one topic waiting in one delivery: the rest become one summary
+    # message ("12 more posts on events"); 0 never groups
+    group_after: int = Field(default=5, ge=0)
+    poll_timeout: float = Field(default=30.0, ge=0, le=50)  # long-poll seconds of getUpdates
 
 
 class StaffSettings(StrictModel):
@@ -228,6 +391,51 @@ class StaffSettings(StrictModel):
 
     telegram: TelegramStaffSettings = Field(default_factory=TelegramStaffSettings)
     remind_after_hours: float = Field(default=24.0, gt=0)
+    # staff members rules may alert or assign (`to:`, `assign:`): name -> Telegram user id
+    members: dict[str, int | None] = Field(default_factory=dict)
+    # still unanswered this long after the question: escalate (urgent chat); null: never
+    escalate_after_hours: float | None = Field(default=48.0, gt=0)
+    # questions older than this are left to the digest rather than reminded (after a backfill
+    # or a long outage); null: no limit
+    remind_max_age_hours: float | None = Field(default=168.0, gt=0)
+
+    @model_validator(mode="after")
+    def _escalate_after_reminding(self) -> StaffSettings:
+        late = self.escalate_after_hours
+        if late is not None and late <= self.remind_after_hours:
+            raise ValueError(
+                f"escalate_after_hours ({late:g}) must be greater than remind_after_hours"
+                f" ({self.remind_after_hours:g}); use null to never escalate"
+            )
+        if self.remind_max_age_hours is not None and self.remind_max_age_hours <= max(
+            self.remind_after_hours, late or 0
+        ):
+            raise ValueError(
+                "remind_max_age_hours must be greater than remind_after_hours and"
+                " escalate_after_hours, or reminders could never fire"
+            )
+        return self
+
+
+class SpikeSettings(StrictModel):
+    """Spike alerts: a topic's volume (or negative posts) far above its usual level.
+
+    The usual level is the same hour-of-week window over the last ``lookback_weeks`` weeks; a
+    window with at least ``min_posts`` posts above ``mean + threshold * spread`` raises one alert.
+    """
+
+    enabled: bool = True
+    lookback_weeks: int = Field(default=4, ge=1, le=52)
+    threshold: float = Field(default=3.0, gt=0)  # k in mean + k * spread
+    min_posts: int = Field(default=5, ge=1)
+    window_hours: int = Field(default=6, ge=1, le=24)
+
+    @field_validator("window_hours")
+    @classmethod
+    def _divides_a_day(cls, value: int) -> int:
+        if 24 % value:
+            raise ValueError(f"must divide 24 (1, 2, 3, 4, 6, 8, 12 or 24), not {value}")
+        return value
 
 
 class DigestSettings(StrictModel):
@@ -263,6 +471,7 @@ class Settings(StrictModel):
     facts: dict[str, Fact] = Field(default_factory=dict)
     policy: PolicySettings = Field(default_factory=PolicySettings)
     staff: StaffSettings = Field(default_factory=StaffSettings)
+    spikes: SpikeSettings = Field(default_factory=SpikeSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
 
@@ -272,11 +481,45 @@ class Settings(StrictModel):
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise ValueError(f"sources: names must be unique ({', '.join(duplicates)} repeated)")
-        for index, rule in enumerate(self.triage.rules):
-            if rule.template and rule.template not in self.templates:
-                known = ", ".join(sorted(self.templates)) or "none defined"
-                raise ValueError(
-                    f"triage.rules[{index}].template: rule {rule.name!r} uses unknown template"
-                    f" {rule.template!r} (known: {known})"
-                )
+        problems = rule_reference_problems(self)
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
+
+
+def rule_reference_problems(settings: Settings) -> list[str]:
+    """Rules naming what the rest of the file lacks: templates, staff, VIPs, opening hours."""
+    problems: list[str] = []
+    staff = settings.staff
+    ids = {*staff.telegram.users, *staff.telegram.chats, *filter(None, staff.members.values())}
+    targets = sorted(ALERT_TARGETS | set(staff.members))
+    members = ", ".join(sorted(staff.members)) or "none: add them under staff.members"
+    for index, rule in enumerate(settings.triage.rules):
+        where = rule_path(index, rule.name)
+        if rule.template and rule.template not in settings.templates:
+            known = ", ".join(sorted(settings.templates)) or "none defined"
+            problems.append(
+                f"{where}.template: unknown template {rule.template!r}; allowed: {known}"
+            )
+        if isinstance(rule.to, int) and rule.to not in ids:
+            problems.append(
+                f"{where}.to: {rule.to} is not a Telegram id in staff.telegram.users/chats"
+                " or staff.members"
+            )
+        elif isinstance(rule.to, str) and rule.to not in targets:
+            problems.append(
+                f"{where}.to: unknown staff target {rule.to!r}; allowed: {', '.join(targets)}"
+            )
+        if rule.assign is not None and rule.assign not in staff.members:
+            problems.append(
+                f"{where}.assign: unknown staff member {rule.assign!r}; allowed: {members}"
+            )
+        for path, cond in rule.when.walk():
+            if cond.vip and not settings.triage.vip_authors:
+                problems.append(f"{where}.{path}.vip: triage.vip_authors is empty")
+            if cond.open_now is not None and settings.institution.opening_hours is None:
+                problems.append(
+                    f"{where}.{path}.open_now: set institution.opening_hours first"
+                    " (every weekday: 'closed' or e.g. '10:00-18:00')"
+                )
+    return problems

@@ -45,6 +45,11 @@ class Capability(enum.StrEnum):
     RECONCILE = "reconcile"  # can look up whether our reply already exists (exactly-once)
 
 
+def capability_set(*names: str) -> frozenset[Capability]:
+    """The named capabilities (``capability_set("mentions", "reply")``); a typo fails on import."""
+    return frozenset(Capability(name) for name in names)
+
+
 @dataclass(frozen=True, slots=True)
 class Author:
     """Who wrote a post, as the platform identifies them."""
@@ -125,6 +130,19 @@ class ConnectorSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
 
+def counts(data: Any, names: Mapping[str, str]) -> dict[str, int]:
+    """``Post.metrics`` from a payload: ``names`` maps the platform's count fields to ours;
+    what is not an integer (absent, null, a boolean) is left out."""
+    if not isinstance(data, Mapping):
+        return {}
+    out: dict[str, int] = {}
+    for wire, ours in names.items():
+        value = data.get(wire)
+        if isinstance(value, int) and not isinstance(value, bool):
+            out[ours] = value
+    return out
+
+
 def ensure_utc(value: datetime) -> datetime:
     """Return ``value`` as an aware UTC datetime (naive values are taken to be UTC)."""
     if value.tzinfo is None:
@@ -172,6 +190,13 @@ class Connector(ABC):
                 for err in exc.errors()
             ]
         return []
+
+    @classmethod
+    def exclusive_reader(cls, settings: ConnectorSettings, source: Source) -> str | None:
+        """What ``source`` consumes that allows a single reader, named for people (None: it
+        shares nothing). Two sources naming the same thing would take each other's items, so
+        ``salon check`` refuses them; a Telegram bot's getUpdates queue is the example."""
+        return None
 
     def feed_options(self, source: Source) -> Any:
         """The validated options model of ``source`` (raises :class:`Unsupported`)."""

@@ -62,11 +62,14 @@ class PermanentError(ConnectorError):
 
 
 class AuthError(PermanentError):
-    """A credential is missing, wrong or revoked; ``credential`` names the setting at fault."""
+    """A credential is missing, wrong or revoked; ``credential`` names the setting at fault
+    (the message says to check it, if it does not name it already)."""
 
     def __init__(
         self, message: str, *, credential: str = "", platform: str = "", source: str = ""
     ) -> None:
+        if credential and credential not in message:
+            message = f"{message} (check {credential})"
         super().__init__(message, platform=platform, source=source)
         self.credential = credential
 

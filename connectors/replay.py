@@ -19,13 +19,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.base import (
-    Capability,
     ConnectorSettings,
     FetchResult,
     Post,
     Sent,
     Source,
     SyncConnector,
+    capability_set,
     parse_time,
 )
 from connectors.errors import MalformedResponse, NotFound
@@ -70,7 +70,7 @@ class ReplayConnector(SyncConnector):
     """Replays recorded posts from a file."""
 
     platform = "replay"
-    capabilities = frozenset({Capability.TIMELINE, Capability.REPLY, Capability.RECONCILE})
+    capabilities = capability_set("timeline", "reply", "reconcile")
     Settings = ReplaySettings
     feeds = {"file": FileFeed}
 

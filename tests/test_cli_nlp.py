@@ -35,8 +35,10 @@ def write(folder: Path, texts: list[str], labels: list[str], mapping: str | None
 def evaluate(folder: Path, task: str, *extra: str) -> dict[str, object]:
     result = runner.invoke(
         app,
-        ["nlp", "evaluate", "--task", task, "--texts", str(folder / "val_text.txt")]
-        + ["--labels", str(folder / "val_labels.txt"), *extra],
+        [
+            *("nlp", "evaluate", "--task", task, "--texts", str(folder / "val_text.txt")),
+            *("--labels", str(folder / "val_labels.txt"), *extra),
+        ],
     )
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
@@ -71,8 +73,8 @@ def test_evaluate_offensive_reports_model_and_product_flag(tmp_path: Path) -> No
     ("labels", "mapping", "message"),
     [
         (LABELS[:-1], None, "has 6 lines but"),
-        (LABELS[:-1] + ["3"], None, "val_labels.txt:6: label '3' is not one of the ids 0..2"),
-        (LABELS[:-1] + ["x"], None, "val_labels.txt:6: label 'x'"),
+        ([*LABELS[:-1], "3"], None, "val_labels.txt:6: label '3' is not one of the ids 0..2"),
+        ([*LABELS[:-1], "x"], None, "val_labels.txt:6: label 'x'"),
         (LABELS, "0\tnot-hate\n1\thate\n", "do not match task 'sentiment'"),
     ],
 )

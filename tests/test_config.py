@@ -46,14 +46,14 @@ def test_rule_with_bad_intent_and_missing_template() -> None:
         {"name": "b", "action": "auto_reply"},
     ]
     found = problems_for({**EXAMPLE, "triage": {"rules": rules}})
-    assert any(p.startswith("triage.rules[0].when.intent:") and "'quesiton'" in p for p in found)
+    assert "triage.rules[0] (name 'a').when.intent: unknown intent 'quesiton'" in found[0]
     assert any(p.startswith("triage.rules[1]") and "template: required" in p for p in found)
 
 
 def test_rule_with_unknown_template_is_named() -> None:
     rules = [{"name": "a", "action": "draft_reply", "template": "nope"}]
     (problem,) = problems_for({**EXAMPLE, "triage": {"rules": rules}})
-    assert "triage.rules[0].template" in problem and "'nope'" in problem
+    assert problem.startswith("triage.rules[0] (name 'a').template:") and "'nope'" in problem
 
 
 def test_missing_secret_names_variable_but_never_values(tmp_path: Path) -> None:

@@ -91,3 +91,10 @@ def test_digest_files_are_written(demo) -> None:
     assert "weekly digest" in markdown and "Unanswered" in markdown
     assert "<script" not in (out / "digest.html").read_text().lower()
     assert first.unanswered > 0
+
+
+def test_the_rumour_raises_spike_alerts_and_questions_get_reminders(demo) -> None:
+    _out, first, second = demo
+    assert "negative posts Fri 06 Nov 06:00 UTC" in " ".join(first.spikes)
+    assert first.reminders > 0
+    assert second.spikes == [] and second.reminders == 0

@@ -1,28 +1,68 @@
-"""Rules: predicates, groups (first match per group), stop, negation, topic hierarchy."""
+"""Rules: every condition, groups (first match per group), stop, negation, explanations.
+
+Contexts are built in memory (no store); the clock is always given, never read.
+"""
 
 from __future__ import annotations
 
-from bot.models import Author, Classification, Post
-from bot.rules import RuleSet, compile_condition
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from bot.models import Author, Classification, Conversation, Post
+from bot.rules import RuleEnvironment, RuleSet, TriageContext, compile_condition
 from config.settings import Condition, NlpSettings, RuleSettings
-from tests.helpers import T0
+from tests.helpers import T0, settings_from
 
-
-def context(text: str = "hi", **analysis: object):
-    post = Post(
-        id=1,
-        key="x:1",
-        platform="x",
-        platform_id="1",
-        source="s",
-        kind="mention",
-        author_id=1,
-        text=text,
-        created_at=T0,
-        ingested_at=T0,
-        content_hash="h",
-        mentions_self=True,
+# T0 is Monday 2 November 2026, 09:00 UTC: 10:00 in Amsterdam
+HOURS = {
+    "mon": "closed",
+    **{day: "10:00-18:00" for day in ("tue", "wed", "fri", "sat", "sun")},
+    "thu": "10:00-13:00, 14:00-21:00",
+}
+ENV = RuleEnvironment.from_config(
+    settings_from(
+        {
+            "institution": {
+                "name": "Test Museum",
+                "timezone": "Europe/Amsterdam",
+                "opening_hours": HOURS,
+            },
+            "triage": {"vip_authors": ["x:journo", "patron"]},
+            "policy": {"known_bots": ["@newsbot"]},
+        }
     )
+)
+
+
+def context(
+    text: str = "hi",
+    *,
+    now: Any = T0,
+    post: dict[str, Any] | None = None,
+    author: dict[str, Any] | None = None,
+    conversation: dict[str, Any] | None = None,
+    first_time: bool = True,
+    exchanges: int = 0,
+    **analysis: object,
+) -> TriageContext:
+    """A context with the test environment; keyword arguments override the analysis."""
+    post_fields = {
+        "id": 1,
+        "key": "x:1",
+        "platform": "x",
+        "platform_id": "1",
+        "source": "s",
+        "kind": "mention",
+        "author_id": 1,
+        "text": text,
+        "created_at": T0,
+        "ingested_at": T0,
+        "content_hash": "h",
+        "mentions_self": True,
+        **(post or {}),
+    }
     fields = {
         "post_id": 1,
         "model": "m",
@@ -35,15 +75,25 @@ def context(text: str = "hi", **analysis: object):
         "abuse": 0.0,
         "is_abusive": False,
         "created_at": T0,
+        **analysis,
     }
-    fields.update(analysis)
-    rules = RuleSet.from_settings([], NlpSettings())
+    conv = None
+    if conversation is not None:
+        conv = Conversation(**{"key": "x:1", "platform": "x", "opened_at": T0, **conversation})
+    rules = RuleSet([], ENV)
     return rules.context(
-        post,
-        Author(id=1, platform="x", platform_id="9", handle="ann"),
+        Post(**post_fields),
+        Author(**{"id": 1, "platform": "x", "platform_id": "9", "handle": "ann", **(author or {})}),
         Classification(**fields),
-        None,
+        conv,
+        now=now,
+        first_time=first_time,
+        exchanges=exchanges,
     )
+
+
+def when(data: dict[str, Any]) -> Any:
+    return compile_condition(Condition.model_validate(data))
 
 
 def rule(name: str, when: dict, action: str = "alert", **extra: object) -> RuleSettings:
@@ -51,24 +101,110 @@ def rule(name: str, when: dict, action: str = "alert", **extra: object) -> RuleS
 
 
 def test_topic_matches_by_parent_and_threshold() -> None:
-    pred = compile_condition(Condition.model_validate({"topic": "visiting"}))
+    pred = when({"topic": "visiting"})
     assert pred(context(topics={"visiting.hours": 0.8}))
     assert not pred(context(topics={"visiting.hours": 0.1}))  # below min_topic_score
     assert not pred(context(topics={"visitingx": 0.9}))
 
 
 def test_negation_any_all_keywords_regex() -> None:
-    cond = Condition.model_validate(
+    pred = when(
         {
             "any": [{"keywords": ["refund"]}, {"regex": r"\bmoney back\b"}],
             "not": {"sentiment": "positive"},
         }
     )
-    pred = compile_condition(cond)
     assert pred(context("I want a REFUND now"))
     assert pred(context("give me my money back"))
     assert not pred(context("refunds are great", sentiment="positive"))
     assert not pred(context("refundable?"))  # whole words only
+
+
+@pytest.mark.parametrize(
+    ("condition", "yes", "no"),
+    [
+        (
+            {"topic_score": {"visiting": ">= 0.8"}},  # a parent takes its best child's score
+            {"topics": {"visiting.hours": 0.85, "events": 0.1}},
+            {"topics": {"visiting.hours": 0.75}},
+        ),
+        ({"intent_score": {"question": "> 0.9"}}, {"intents": {"question": 0.95}}, {}),
+        ({"sentiment_score": "<= -0.6"}, {"sentiment_score": -0.7}, {"sentiment_score": -0.5}),
+        ({"abuse_score": 0.3}, {"abuse": 0.3}, {"abuse": 0.29}),  # a bare number is ">="
+        ({"intent": "question"}, {"intents": {"question": 0.5}}, {"intents": {"question": 0.49}}),
+        ({"language": ["fr", "de"]}, {"language": "de"}, {"language": "en"}),
+        ({"abusive": True}, {"is_abusive": True}, {}),
+    ],
+)
+def test_classifier_conditions(condition: dict, yes: dict, no: dict) -> None:
+    pred = when(condition)
+    assert pred(context(**yes))
+    assert not pred(context(**no))
+
+
+@pytest.mark.parametrize(
+    ("condition", "yes", "no"),
+    [
+        ({"author": "@ANN"}, {}, {"author": {"handle": "bob"}}),
+        ({"author": "x:ann"}, {}, {"post": {"platform": "reddit"}}),
+        ({"vip": True}, {"author": {"handle": "patron"}}, {}),
+        ({"vip": True}, {"author": {"handle": "journo"}}, {"post": {"platform": "reddit"}}),
+        ({"min_followers": 1000}, {"author": {"followers": 1000}}, {"author": {"followers": 999}}),
+        ({"min_followers": 0}, {"author": {"followers": 0}}, {}),  # unknown count: no
+        ({"first_time_author": True}, {}, {"first_time": False}),
+        ({"known_bot": True}, {"author": {"is_bot": True}}, {}),
+        ({"known_bot": True}, {"author": {"handle": "NewsBot"}}, {}),  # policy.known_bots
+        ({"platform": "x", "kind": ["mention", "reply"]}, {}, {"post": {"kind": "post"}}),
+        ({"source": "s", "mentions_us": True}, {}, {"post": {"mentions_self": False}}),
+    ],
+)
+def test_post_and_author_conditions(condition: dict, yes: dict, no: dict) -> None:
+    pred = when(condition)
+    assert pred(context(**yes))
+    assert not pred(context(**no))
+
+
+def test_conversation_conditions() -> None:
+    answered = {"last_own_at": T0 + timedelta(minutes=5)}
+    assert when({"unanswered": True})(context(conversation={}))
+    assert when({"unanswered": True})(context())  # no thread yet: nobody answered
+    assert not when({"unanswered": True})(context(conversation=answered))
+    old_thread = {"opened_at": T0 - timedelta(hours=3)}
+    assert when({"conversation_age": ">= 2h"})(context(conversation=old_thread))
+    assert not when({"conversation_age": ">= 4h"})(context(conversation=old_thread))
+    assert not when({"conversation_age": ">= 1m"})(context())  # a new thread
+    assert when({"exchanges": "< 3"})(context(exchanges=2))
+    assert not when({"exchanges": "< 3"})(context(exchanges=3))
+    assert when({"state": ["awaiting_us", "open"]})(context(conversation={"state": "open"}))
+    assert not when({"state": "handled"})(context(conversation={"state": "muted"}))
+
+
+def test_conversation_age_is_measured_at_the_post_not_by_the_clock() -> None:
+    conv = {"opened_at": T0 - timedelta(hours=1)}
+    late = context(conversation=conv, now=T0 + timedelta(days=30))
+    assert not when({"conversation_age": ">= 2h"})(late)
+
+
+@pytest.mark.parametrize(
+    ("condition", "hours_after_t0", "expected"),
+    [
+        ({"open_now": False}, 0, True),  # Monday: closed all day
+        ({"open_now": True}, 24, True),  # Tuesday 10:00 local: open
+        ({"open_now": True}, 24 - 1 / 60, False),  # Tuesday 09:59
+        ({"open_now": True}, 24 + 8, False),  # Tuesday 18:00: the range ends
+        ({"open_now": True}, 72 + 3.5, False),  # Thursday 13:30: lunch break
+        ({"open_now": True}, 72 + 10, True),  # Thursday 20:00: late opening
+        ({"time_of_day": "22:00-06:00"}, 13, True),  # 23:00 local: the range passes midnight
+        ({"time_of_day": "22:00-06:00"}, 11, False),  # 21:00 local
+        ({"weekday": ["sat", "sunday"]}, 24 * 5, True),  # Saturday
+        ({"weekday": "sat"}, 24 * 5 + 14.5, False),  # Saturday 23:30 UTC is Sunday locally
+    ],
+)
+def test_clock_conditions_use_the_given_clock_in_local_time(
+    condition: dict, hours_after_t0: float, expected: bool
+) -> None:
+    now = T0 + timedelta(hours=hours_after_t0)
+    assert when(condition)(context(now=now)) is expected
 
 
 def test_first_match_per_group_and_stop() -> None:
@@ -87,12 +223,65 @@ def test_first_match_per_group_and_stop() -> None:
     assert names == ["abuse"]
 
 
+def test_trace_explains_every_rule_and_why_it_does_not_fire() -> None:
+    rules = RuleSet.from_settings(
+        [
+            rule("abuse", {"abusive": True}, group="safety", stop=True),
+            rule("question", {"intent": "question", "sentiment": "neutral"}, group="answers"),
+            rule("anything", {}, group="answers"),
+            rule("log", {}, group="audit", action="digest_only"),
+        ]
+    )
+    traces = {t.rule.name: t for t in rules.trace(context(intents={"question": 0.9}))}
+    assert [n for n, t in traces.items() if t.fires] == ["question", "log"]
+    assert (
+        traces["anything"].note == "matches, but rule 'question' matched first in group 'answers'"
+    )
+    assert traces["log"].note == "fires"
+    lines = traces["question"].explanation.lines()
+    assert "✓ intent any of ['question']  (seen: question 0.900)" in [x.strip() for x in lines]
+    assert not traces["abuse"].explanation.passed
+    stopped = {t.rule.name: t for t in rules.trace(context(is_abusive=True))}
+    assert stopped["abuse"].note == "fires and stops evaluation"
+    assert stopped["log"].note == "matches, but rule 'abuse' stopped evaluation earlier"
+
+
 def test_predicates_compose_and_explain() -> None:
-    a = compile_condition(Condition.model_validate({"platform": "x"}))
-    b = compile_condition(Condition.model_validate({"sentiment": "negative"}))
+    a = when({"platform": "x"})
+    b = when({"sentiment": "negative"})
     ctx = context(sentiment="negative")
     assert (a & b)(ctx) and (a | ~b)(ctx) and not (~a)(ctx)
     assert "platform in ['x']" in (a & b).describe()
+    explanation = (~b).explain(ctx)
+    assert (explanation.text, explanation.passed) == ("not", False)
+    assert explanation.parts[0].seen == "negative"
+
+
+def test_compiled_fast_path_agrees_with_the_predicates() -> None:
+    pred = when(
+        {
+            "platform": "x",
+            "any": [{"intent": "question"}, {"keywords": ["hours"]}],
+            "not": {"all": [{"sentiment": "negative"}, {"abuse_score": ">= 0.5"}]},
+        }
+    )
+    cases = [
+        context("opening hours"),
+        context(intents={"question": 0.9}, sentiment="negative", abuse=0.6),
+        context(intents={"question": 0.9}, sentiment="negative", abuse=0.1),
+        context("nothing", post={"platform": "reddit"}, intents={"question": 0.9}),
+    ]
+    assert [pred(c) for c in cases] == [pred.compiled()(c) for c in cases]
+    assert [pred(c) for c in cases] == [True, False, True, False]
+
+
+def test_rule_set_knows_what_to_load_from_the_store() -> None:
+    plain = RuleSet.from_settings([rule("a", {"intent": "question"})])
+    assert not plain.needs_history and not plain.needs_exchanges
+    nested = RuleSet.from_settings(
+        [rule("a", {"any": [{"first_time_author": True}, {"not": {"exchanges": "> 2"}}]})]
+    )
+    assert nested.needs_history and nested.needs_exchanges
 
 
 def test_disabled_rules_are_skipped() -> None:

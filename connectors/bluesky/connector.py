@@ -29,7 +29,6 @@ from pydantic import BaseModel
 
 from connectors.base import (
     Author,
-    Capability,
     ConnectorSettings,
     FetchResult,
     Post,
@@ -37,6 +36,7 @@ from connectors.base import (
     Sent,
     Source,
     SyncConnector,
+    capability_set,
 )
 from connectors.bluesky import cursors, faults
 from connectors.bluesky.cursors import Mark, SweepCursor, ThreadsCursor, ThreadState
@@ -95,15 +95,7 @@ class BlueskyConnector(SyncConnector):
     """Bluesky (AT Protocol) connector; pass ``client=`` to use an already-built SDK client."""
 
     platform: ClassVar[str] = PLATFORM
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {
-            Capability.MENTIONS,
-            Capability.SEARCH,
-            Capability.THREAD,
-            Capability.REPLY,
-            Capability.RECONCILE,
-        }
-    )
+    capabilities = capability_set("mentions", "search", "thread", "reply", "reconcile")
     Settings: ClassVar[type[ConnectorSettings]] = BlueskySettings
     feeds: ClassVar[dict[str, type[BaseModel]]] = {
         "notifications": NotificationsOptions,

@@ -20,10 +20,6 @@
 
 from __future__ import annotations
 
-import math
-import time
-from datetime import UTC
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -33,23 +29,22 @@ from atproto_client.models.common import XrpcError
 from connectors.errors import (
     AuthError,
     ConnectorError,
-    Forbidden,
     MalformedResponse,
     NetworkError,
-    NotFound,
     PermanentError,
-    RateLimited,
-    ServerError,
     TransientError,
 )
+from connectors.http_faults import for_status, header, header_waits, longest_wait
 
 PLATFORM = "bluesky"
-DEFAULT_RETRY_AFTER = 60.0
-_AUTH_ERRORS = frozenset({"ExpiredToken", "InvalidToken", "AuthenticationRequired", "AuthMissing"})
-_FORBIDDEN_ERRORS = frozenset(
-    {"AccountTakedown", "AccountDeactivated", "BlockedActor", "BlockedByActor"}
-)
-_NOT_FOUND_ERRORS = frozenset({"NotFound", "RecordNotFound", "ActorNotFound"})
+# XRPC error names that say more than a 400 status: read as the status they stand for
+_XRPC_STATUS = {
+    **dict.fromkeys(("ExpiredToken", "InvalidToken", "AuthenticationRequired", "AuthMissing"), 401),
+    **dict.fromkeys(
+        ("AccountTakedown", "AccountDeactivated", "BlockedActor", "BlockedByActor"), 403
+    ),
+    **dict.fromkeys(("NotFound", "RecordNotFound", "ActorNotFound"), 404),
+}
 
 
 def _xrpc(response: Any) -> tuple[str, str]:
@@ -62,48 +57,10 @@ def _xrpc(response: Any) -> tuple[str, str]:
     return "", ""
 
 
-def _header(headers: dict[str, Any], name: str) -> str | None:
-    for key, value in headers.items():
-        if key.lower() == name:
-            return str(value)
-    return None
-
-
 def retry_after(headers: dict[str, Any], *, now: float | None = None) -> float:
     """Seconds to wait: ``RateLimit-Reset`` (epoch seconds) minus the response's ``Date`` (our
     clock if absent, so local skew does not matter), or ``Retry-After``; the larger wins."""
-    if now is None:
-        now = _date(_header(headers, "date")) or time.time()
-    waits: list[float] = []
-    reset = _number(_header(headers, "ratelimit-reset"))
-    if reset is not None:
-        waits.append(reset - now)
-    after = _header(headers, "retry-after")
-    seconds = _number(after)
-    if seconds is None and after:
-        when = _date(after)
-        seconds = None if when is None else when - now
-    if seconds is not None:
-        waits.append(seconds)
-    return max(0.0, *waits) if waits else DEFAULT_RETRY_AFTER
-
-
-def _number(value: str | None) -> float | None:
-    try:
-        number = float(value) if value is not None else math.nan
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _date(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+    return longest_wait(header_waits(headers, "ratelimit-reset", now=now))
 
 
 def translate(exc: BaseException, *, source: str, credential: str) -> ConnectorError:
@@ -134,34 +91,24 @@ def _from_response(
     status = response.status_code
     error, message = _xrpc(response)
     detail = f"HTTP {status}" + (f" {error}" if error else "") + (f": {message}" if message else "")
+    headers = response.headers or {}
     if status == 429:
-        headers = response.headers or {}
-        remaining = _header(headers, "ratelimit-remaining")
-        policy = _header(headers, "ratelimit-policy")
         extra = ", ".join(
-            part
-            for part in (
-                f"remaining={remaining}" if remaining is not None else "",
-                f"policy={policy}" if policy else "",
-            )
-            if part
+            f"{name}={value}"
+            for name in ("remaining", "policy")
+            if (value := header(headers, f"ratelimit-{name}")) is not None
         )
-        return RateLimited(
-            f"rate limited ({detail}{'; ' + extra if extra else ''})",
-            retry_after=retry_after(headers),
-            **where,
-        )
-    if status >= 500:
-        return ServerError(detail, **where)
-    if status == 401 or error in _AUTH_ERRORS:
-        return AuthError(detail, credential=credential, **where)
-    if status == 403 or error in _FORBIDDEN_ERRORS:
-        return Forbidden(detail, **where)
-    if status == 404 or error in _NOT_FOUND_ERRORS:
-        return NotFound(detail, **where)
-    if status == 409:
-        return TransientError(detail, **where)
-    return PermanentError(detail, **where)
+        detail += f"; {extra}" if extra else ""
+    elif status < 500:
+        status = _XRPC_STATUS.get(error, status)
+    return for_status(
+        status,
+        detail,
+        credential=credential,
+        retry_after=retry_after(headers) if status == 429 else 0.0,
+        overrides={409: TransientError},  # a swap/compare conflict: read again, then retry
+        **where,
+    )
 
 
 def _short(exc: BaseException, limit: int = 200) -> str:

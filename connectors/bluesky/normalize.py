@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.base import Author, Post, PostKind, parse_time
+from connectors.base import Author, Post, PostKind, counts, parse_time
 
 PLATFORM = "bluesky"
 APP_URL = "https://bsky.app"
@@ -179,15 +179,6 @@ def mentions(record: dict[str, Any], me: Identity) -> bool:
     return isinstance(text, str) and f"@{me.handle}" in text.lower()
 
 
-def _metrics(view: dict[str, Any]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for wire, name in _METRICS.items():
-        value = view.get(wire)
-        if isinstance(value, int) and not isinstance(value, bool):
-            out[name] = value
-    return out
-
-
 def post_from_view(
     view: dict[str, Any],
     *,
@@ -242,7 +233,7 @@ def post_from_view(
         mentions_self=mentions_self,
         edited_at=None,  # Bluesky has no edits: the AppView ignores updates to post records
         deleted=bool(_label_values(view) & REMOVAL_LABELS),
-        metrics=_metrics(view),
+        metrics=counts(view, _METRICS),
         raw=raw if raw is not None else view,
     )
 

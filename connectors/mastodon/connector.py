@@ -22,13 +22,13 @@ from pydantic import BaseModel
 
 from connectors.base import (
     Author,
-    Capability,
     FetchResult,
     Post,
     PostKind,
     Sent,
     Source,
     SyncConnector,
+    capability_set,
 )
 from connectors.errors import MalformedResponse, PermanentError
 from connectors.mastodon.cursors import ContextCursor, Thread, check_id_cursor, position
@@ -89,15 +89,9 @@ class MastodonConnector(SyncConnector):
     """Mastodon through Mastodon.py; see docs/connectors/mastodon.md."""
 
     platform: ClassVar[str] = PLATFORM
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {
-            Capability.MENTIONS,  # feed "mentions"
-            Capability.TIMELINE,  # feed "hashtag"
-            Capability.THREAD,  # feed "context"
-            Capability.REPLY,
-            Capability.RECONCILE,  # find_reply via status_context
-        }
-    )
+    # feeds: "mentions" -> mentions, "hashtag" -> timeline, "context" -> thread;
+    # reconcile: find_reply reads status_context
+    capabilities = capability_set("mentions", "timeline", "thread", "reply", "reconcile")
     Settings: ClassVar[type[MastodonSettings]] = MastodonSettings
     feeds: ClassVar[dict[str, type[BaseModel]]] = {
         "mentions": MentionsOptions,

@@ -22,11 +22,9 @@ Mapping (first match wins)::
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 import time
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from mastodon.errors import (
@@ -36,22 +34,16 @@ from mastodon.errors import (
     MastodonVersionError,
 )
 
-from connectors.base import parse_time
 from connectors.errors import (
-    AuthError,
     ConnectorError,
-    Forbidden,
     MalformedResponse,
     NetworkError,
-    NotFound,
     PermanentError,
-    RateLimited,
-    ServerError,
     Unsupported,
 )
+from connectors.http_faults import for_status, header, header_waits, longest_wait
 
 PLATFORM = "mastodon"
-DEFAULT_RETRY_AFTER = 60.0  # no usable signal at all: one minute (the window is 5 minutes)
 MAX_RETRY_AFTER = 24 * 3600.0
 
 
@@ -103,60 +95,27 @@ def response_json(response: Any, *, what: str, source: str) -> Any:
         ) from None
 
 
-def _header(response: Any, name: str) -> str | None:
-    if response is None:
-        return None
-    value = response.headers.get(name)
-    return str(value).strip() if value else None
-
-
-def _server_now(response: Any) -> float:
-    """The server's clock from its ``Date`` header (falls back to ours)."""
-    date = _header(response, "Date")
-    if date:
-        try:
-            return parsedate_to_datetime(date).timestamp()
-        except (TypeError, ValueError):
-            pass
-    return time.time()
+def _headers(response: Any) -> Any:
+    return getattr(response, "headers", None)
 
 
 def retry_after_seconds(response: Any, client_reset: float | None = None) -> float:
     """Seconds to wait after a 429, from the platform's own signals.
 
     ``Retry-After`` (seconds or HTTP date) and ``X-RateLimit-Reset`` (Mastodon: an ISO time;
-    some servers: a Unix time) are measured against the response's ``Date`` header, so a skewed
-    local clock does not matter; the larger signal wins. ``client_reset`` (Mastodon.py's own
-    parse, an epoch on our clock) is the fallback.
+    some servers: a Unix time) are measured against the response's ``Date`` header, so a
+    skewed local clock does not matter; the larger signal wins. ``client_reset`` (Mastodon.py's
+    own parse, an epoch on our clock) is the fallback.
     """
-    now = _server_now(response)
-    waits: list[float] = []
-    retry = _header(response, "Retry-After")
-    if retry:
-        try:
-            waits.append(float(retry))
-        except ValueError:
-            with contextlib.suppress(TypeError, ValueError):
-                waits.append(parsedate_to_datetime(retry).timestamp() - now)
-    reset = _header(response, "X-RateLimit-Reset")
-    if reset:
-        try:
-            if reset.isdigit():
-                waits.append(float(reset) - now)
-            else:
-                waits.append(parse_time(reset).timestamp() - now)
-        except ValueError:
-            pass
+    waits = header_waits(_headers(response), "X-RateLimit-Reset")
     if not waits and client_reset:
         waits.append(float(client_reset) - time.time())
-    if not waits:
-        return DEFAULT_RETRY_AFTER
-    return min(MAX_RETRY_AFTER, max(1.0, max(waits)))
+    return longest_wait(waits, floor=1.0, cap=MAX_RETRY_AFTER)
 
 
 def rate_limit_exhausted(response: Any) -> bool:
     """True when the response says no request is left in this window."""
-    remaining = _header(response, "X-RateLimit-Remaining")
+    remaining = header(_headers(response), "X-RateLimit-Remaining")
     return remaining is not None and remaining.isdigit() and int(remaining) == 0
 
 
@@ -205,28 +164,27 @@ def map_error(
         return text
 
     where = {"platform": PLATFORM, "source": source}
-    if isinstance(exc, MastodonRatelimitError) or status == 429:
-        wait = retry_after_seconds(response, client_reset)
-        return RateLimited(scrub(f"{message} (retry in {wait:.0f}s)"), retry_after=wait, **where)
-    if isinstance(exc, MastodonNetworkError):
+    if isinstance(exc, MastodonRatelimitError):
+        status = 429
+    if isinstance(exc, MastodonNetworkError) and status != 429:
         return NetworkError(scrub(f"{what}: {exc.args[0] if exc.args else exc}"), **where)
-    if status == 401:
-        return AuthError(
-            scrub(f"{message} (check the access token)"), credential="access_token", **where
-        )
-    if status == 403:
-        return Forbidden(scrub(message), **where)
-    if status in (404, 410):
-        return NotFound(scrub(message), **where)
-    if status is not None and status >= 500:
-        return ServerError(scrub(message), **where)
     if status is not None and 200 <= status < 300:
         size = len(response.content or b"") if response is not None else 0
         return MalformedResponse(
             scrub(f"{what}: HTTP {status} body is not valid JSON ({size} bytes)"), **where
         )
+    if status is not None:
+        wait = retry_after_seconds(response, client_reset) if status == 429 else 0.0
+        return for_status(
+            status,
+            scrub(message),
+            credential="access_token",
+            retry_after=wait,
+            platform=PLATFORM,
+            source=source,
+        )
     if "parse response as JSON" in str(exc.args[0] if exc.args else ""):
         return MalformedResponse(scrub(f"{what}: the response is not valid JSON"), **where)
     if isinstance(exc, MastodonVersionError):
         return Unsupported(scrub(f"{what}: {exc}"), **where)
-    return PermanentError(scrub(message if status else f"{what}: {exc}"), **where)
+    return PermanentError(scrub(f"{what}: {exc}"), **where)

@@ -10,7 +10,8 @@ right-to-left marks, zero-width joiners) passes through untouched.
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
+import html
+import re
 
 _PARAGRAPHS = frozenset(
     {"p", "blockquote", "pre", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "table"}
@@ -18,69 +19,19 @@ _PARAGRAPHS = frozenset(
 _LINES = frozenset({"li", "div", "tr", "dt", "dd"})
 _VOID = frozenset({"br", "img", "hr", "wbr", "input", "meta", "link", "source", "col"})
 _DROP_CLASSES = frozenset({"quote-inline"})  # server-added fallback, not the author's words
+# One token of sanitised HTML: a tag (attribute values may hold ">"), a comment or declaration,
+# a run of text, or a "<" that starts no tag (text, as browsers read it).
+_TOKEN = re.compile(r"""<(/?)([a-zA-Z][^\s/>]*)((?:[^>"']|"[^"]*"|'[^']*')*)>|<![^>]*>|([^<]+)|<""")
+_CLASS = re.compile(r"""\bclass\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 
 
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._pending = 0  # newlines owed before the next text (block boundaries)
-        self._skip_depth = 0  # > 0 while inside an element we drop
-
-    def _owe(self, newlines: int) -> None:
-        if self.parts:
-            self._pending = max(self._pending, newlines)
-
-    def _emit(self, text: str) -> None:
-        if not text:
-            return
-        if self._pending:
-            self.parts.append("\n" * self._pending)
-            self._pending = 0
-        self.parts.append(text)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self._skip_depth:
-            if tag not in _VOID:
-                self._skip_depth += 1
-            return
-        classes = set()
-        for name, value in attrs:
-            if name == "class" and value:
-                classes.update(value.split())
-        if classes & _DROP_CLASSES and tag not in _VOID:
-            self._skip_depth = 1
-            return
-        if tag == "br":
-            # A line break is content in its own right, even at the very start.
-            if self._pending:
-                self.parts.append("\n" * self._pending)
-                self._pending = 0
-            self.parts.append("\n")
-        elif tag in _PARAGRAPHS:
-            self._owe(2)
-        elif tag in _LINES:
-            self._owe(1)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _VOID:
-            self.handle_starttag(tag, attrs)
-        else:  # <p/> and friends: an empty element
-            self.handle_starttag(tag, attrs)
-            self.handle_endtag(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if self._skip_depth:
-            self._skip_depth -= 1
-            return
-        if tag in _PARAGRAPHS:
-            self._owe(2)
-        elif tag in _LINES:
-            self._owe(1)
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip_depth:
-            self._emit(data)
+def _dropped(attrs: str) -> bool:
+    """Whether a tag's attributes give it a class whose content is not the author's."""
+    for found in _CLASS.finditer(attrs):
+        value = next(group for group in found.groups() if group is not None)
+        if _DROP_CLASSES.intersection(value.split()):
+            return True
+    return False
 
 
 def html_to_text(content: str) -> str:
@@ -89,7 +40,37 @@ def html_to_text(content: str) -> str:
         return ""
     if "<" not in content and "&" not in content:
         return content
-    parser = _TextExtractor()
-    parser.feed(content)
-    parser.close()
-    return "".join(parser.parts)
+    may_drop = any(name in content for name in _DROP_CLASSES)
+    parts: list[str] = []
+    pending = 0  # newlines owed before the next text (block boundaries)
+    skip = 0  # > 0 while inside an element we drop
+    for token in _TOKEN.finditer(content):
+        closing, tag, attrs, text = token.groups()
+        if tag is None:  # text, a stray "<", or a comment / declaration
+            data = token.group() if text is None else text
+            if skip or data.startswith("<!"):
+                continue
+            if "&" in data:
+                data = html.unescape(data)
+            if pending:
+                parts.append("\n" * pending)
+                pending = 0
+            parts.append(data)
+            continue
+        tag = tag.lower()
+        opens = not closing and tag not in _VOID and not attrs.endswith("/")  # <p/> is empty
+        if skip:
+            skip += 1 if opens else -1 if closing else 0
+            continue
+        if opens and may_drop and _dropped(attrs):
+            skip = 1
+            continue
+        if tag == "br":  # a line break is content in its own right, even at the very start
+            if not closing:
+                parts.append("\n" * pending + "\n")
+                pending = 0
+            continue
+        owed = 2 if tag in _PARAGRAPHS else 1 if tag in _LINES else 0
+        if owed and parts:
+            pending = max(pending, owed)
+    return "".join(parts)

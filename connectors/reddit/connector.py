@@ -20,12 +20,12 @@ from praw.models import Comment, Message, Submission
 
 from connectors.base import (
     Author,
-    Capability,
     FetchResult,
     Post,
     Sent,
     Source,
     SyncConnector,
+    capability_set,
 )
 from connectors.errors import MalformedResponse, NotFound, RateLimited, Unsupported
 from connectors.reddit import normalize
@@ -100,15 +100,7 @@ class RedditConnector(SyncConnector):
     """Subreddits (new submissions and comments), the account's inbox, keyword search."""
 
     platform = "reddit"
-    capabilities = frozenset(
-        {
-            Capability.COMMENTS,
-            Capability.MENTIONS,
-            Capability.SEARCH,
-            Capability.REPLY,
-            Capability.RECONCILE,
-        }
-    )
+    capabilities = capability_set("comments", "mentions", "search", "reply", "reconcile")
     Settings = RedditSettings
     feeds = {"subreddit": SubredditOptions, "inbox": InboxOptions, "search": SearchOptions}
 

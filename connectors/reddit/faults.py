@@ -13,7 +13,6 @@ import json
 import re
 import time
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import prawcore
@@ -30,12 +29,18 @@ from connectors.errors import (
     NotFound,
     PermanentError,
     RateLimited,
-    ServerError,
+)
+from connectors.http_faults import (
+    DEFAULT_RETRY_AFTER,
+    for_status,
+    header,
+    longest_wait,
+    number,
+    retry_after_header,
 )
 from connectors.reddit.settings import Settings
 
 PLATFORM = "reddit"
-DEFAULT_RETRY_AFTER = 60.0
 TOKEN_PATH = "/api/v1/access_token"
 _RATELIMIT_TEXT = re.compile(r"(\d+)\s+(millisecond|second|minute|hour)s?", re.IGNORECASE)
 _UNIT = {"millisecond": 0.001, "second": 1.0, "minute": 60.0, "hour": 3600.0}
@@ -79,33 +84,16 @@ def pending_wait(reddit: Any) -> float:
     return max(0.0, (due - time.monotonic_ns()) / 1e9)
 
 
-def _number(value: Any) -> float | None:
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def retry_after(headers: Any) -> float:
     """The wait a 429 asks for: ``Retry-After`` (seconds or HTTP date), else
-    ``x-ratelimit-reset``; never less than the reset when ``x-ratelimit-remaining`` is 0."""
-    headers = headers or {}
-    delay: float | None = None
-    raw = headers.get("retry-after")
-    if raw is not None:
-        delay = _number(raw)
-        if delay is None:
-            try:
-                delay = parsedate_to_datetime(str(raw)).timestamp() - time.time()
-            except (TypeError, ValueError):
-                delay = None
-    reset = _number(headers.get("x-ratelimit-reset"))
-    remaining = _number(headers.get("x-ratelimit-remaining"))
+    ``x-ratelimit-reset`` (seconds from now); never less than that reset when
+    ``x-ratelimit-remaining`` is 0."""
+    delay = retry_after_header(headers, time.time())
+    reset = number(header(headers, "x-ratelimit-reset"))
+    remaining = number(header(headers, "x-ratelimit-remaining"))
     if reset is not None and (delay is None or (remaining is not None and remaining <= 0)):
         delay = max(delay or 0.0, reset)
-    return max(0.0, delay if delay is not None else DEFAULT_RETRY_AFTER)
+    return longest_wait([delay])
 
 
 def grant_credential(settings: Settings) -> str:
@@ -146,32 +134,15 @@ def _api_error(exc: RedditAPIException, settings: Settings, where: dict[str, str
 
 def _status_error(response: Any, settings: Settings, where: dict[str, str], what: str) -> Exception:
     status = int(getattr(response, "status_code", 0) or 0)
-    url = str(getattr(response, "url", "") or "")
-    headers = getattr(response, "headers", {}) or {}
-    if status == 429:
-        wait = retry_after(headers)
-        return RateLimited(
-            f"{what}: 429 Too Many Requests, retry in {wait:.0f}s", retry_after=wait, **where
-        )
-    if status == 401:
-        if TOKEN_PATH in url:
-            return AuthError(
-                f"{what}: Reddit refused the app credentials (401 at the token endpoint)",
-                credential="client_secret",
-                **where,
-            )
-        return AuthError(
-            f"{what}: 401 Unauthorized (access token rejected)",
-            credential=grant_credential(settings),
-            **where,
-        )
-    if status in (403, 451):
-        return Forbidden(f"{what}: {status} Forbidden", **where)
-    if status == 404:
-        return NotFound(f"{what}: 404 Not Found", **where)
-    if status >= 500:
-        return ServerError(f"{what}: Reddit answered {status}", **where)
-    return PermanentError(f"{what}: Reddit answered {status}", **where)
+    at_token = TOKEN_PATH in str(getattr(response, "url", "") or "")
+    return for_status(
+        status,
+        f"{what}: Reddit answered {status}" + (" at the token endpoint" if at_token else ""),
+        credential="client_secret" if at_token else grant_credential(settings),
+        retry_after=retry_after(getattr(response, "headers", None)) if status == 429 else 0.0,
+        overrides={451: Forbidden},  # unavailable for legal reasons: refused, not gone
+        **where,
+    )
 
 
 def translate(exc: Exception, *, settings: Settings, source: str, what: str) -> Exception:
@@ -180,11 +151,6 @@ def translate(exc: Exception, *, settings: Settings, source: str, what: str) -> 
     where = {"platform": PLATFORM, "source": source}
     if isinstance(exc, ConnectorError):
         return exc
-    if isinstance(exc, prawcore.TooManyRequests):
-        wait = retry_after(exc.response.headers)
-        return RateLimited(
-            f"{what}: 429 Too Many Requests, retry in {wait:.0f}s", retry_after=wait, **where
-        )
     if isinstance(exc, prawcore.BadJSON):
         kind = exc.response.headers.get("content-type", "unknown content type")
         return MalformedResponse(f"{what}: Reddit answered unparseable JSON ({kind})", **where)

@@ -13,7 +13,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from connectors.base import Author, Post, PostKind, parse_time
+from connectors.base import Author, Post, PostKind, counts, parse_time
 
 PLATFORM = "reddit"
 SITE = "https://www.reddit.com"
@@ -21,6 +21,8 @@ GONE_AUTHORS = frozenset({"[deleted]", "[removed]"})
 GONE_TEXTS = frozenset({"[deleted]", "[removed]"})
 REMOVED_TEXT_MARKERS = ("[ Removed by Reddit ]", "[ Removed by moderator ]")
 PLATFORM_BOTS = frozenset({"automoderator"})  # Reddit's own automation account
+_COMMENT_COUNTS = {"score": "likes", "total_awards_received": "awards"}
+_SUBMISSION_COUNTS = {**_COMMENT_COUNTS, "num_comments": "replies", "num_crossposts": "reposts"}
 _THREAD = re.compile(r"/comments/([a-z0-9]+)(?:/|$)", re.IGNORECASE)
 
 
@@ -67,7 +69,9 @@ class Identity:
 
     def mentioned_in(self, text: str) -> bool:
         """Whether ``text`` names the account as ``u/handle`` (which notifies it)."""
-        return bool(self._mention and self._mention.search(text))
+        if self._mention is None or ("u/" not in text and "U/" not in text):
+            return False  # the cheap test first: the pattern is slow on long self-texts
+        return self._mention.search(text) is not None
 
 
 def author_of(data: dict[str, Any], me: Identity) -> Author:
@@ -92,15 +96,6 @@ def edited_at(data: dict[str, Any]) -> datetime | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         return None
     return parse_time(float(value))
-
-
-def _metrics(data: dict[str, Any], fields: dict[str, str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for ours, theirs in fields.items():
-        value = data.get(theirs)
-        if isinstance(value, int) and not isinstance(value, bool):
-            out[ours] = value
-    return out
 
 
 def _url(path: Any) -> str | None:
@@ -151,15 +146,7 @@ def submission(
         mentions_self=me.mentioned_in(text),
         edited_at=edited_at(data),
         deleted=gone,
-        metrics=_metrics(
-            data,
-            {
-                "likes": "score",
-                "replies": "num_comments",
-                "reposts": "num_crossposts",
-                "awards": "total_awards_received",
-            },
-        ),
+        metrics=counts(data, _SUBMISSION_COUNTS),
         raw=raw,
     )
 
@@ -203,7 +190,7 @@ def comment(
         mentions_self=data.get("type") == "username_mention" or me.mentioned_in(body),
         edited_at=edited_at(data),
         deleted=gone,
-        metrics=_metrics(data, {"likes": "score", "awards": "total_awards_received"}),
+        metrics=counts(data, _COMMENT_COUNTS),
         raw=raw,
     )
 

@@ -17,7 +17,16 @@ from telegram import Bot, Message, ReplyParameters, Update
 from telegram.error import TelegramError
 from telegram.request import HTTPXRequest
 
-from connectors.base import Author, Capability, Connector, FetchResult, Post, Sent, Source
+from connectors.base import (
+    Author,
+    Connector,
+    ConnectorSettings,
+    FetchResult,
+    Post,
+    Sent,
+    Source,
+    capability_set,
+)
 from connectors.errors import ConnectorError, MalformedResponse, PermanentError, Unsupported
 from connectors.telegram.faults import malformed, map_error, redact
 from connectors.telegram.normalize import (
@@ -27,7 +36,7 @@ from connectors.telegram.normalize import (
     post_id,
     split_post_id,
 )
-from connectors.telegram.settings import TelegramSettings, UpdatesOptions
+from connectors.telegram.settings import TelegramSettings, UpdatesOptions, updates_queue
 
 T = TypeVar("T")
 
@@ -72,11 +81,16 @@ class TelegramConnector(Connector):
     """Telegram groups and channel comments through a bot (python-telegram-bot 22)."""
 
     platform: ClassVar[str] = PLATFORM
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.COMMENTS, Capability.MENTIONS, Capability.THREAD, Capability.REPLY}
-    )
+    capabilities = capability_set("comments", "mentions", "thread", "reply")
     Settings: ClassVar[type[TelegramSettings]] = TelegramSettings
     feeds: ClassVar[dict[str, type[UpdatesOptions]]] = {"updates": UpdatesOptions}
+
+    @classmethod
+    def exclusive_reader(cls, settings: ConnectorSettings, source: Source) -> str | None:
+        """An ``updates`` source consumes its bot's getUpdates queue (one reader per bot)."""
+        if source.feed != "updates" or not isinstance(settings, TelegramSettings):
+            return None
+        return updates_queue(settings.bot_token.get_secret_value())
 
     def __init__(self, settings: TelegramSettings, *, client: Bot | None = None) -> None:
         self.settings = settings

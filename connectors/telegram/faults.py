@@ -3,8 +3,9 @@
 PTB raises ``RetryAfter`` for a 429 carrying ``parameters.retry_after``, ``InvalidToken`` for
 401 and 404, ``Forbidden`` for 403, ``BadRequest`` for 400, ``Conflict`` for 409, ``TimedOut``
 for timeouts and a plain ``NetworkError`` for transport failures *and* any other status (5xx).
-The status is not kept on the exception, so 5xx and 401/404 are told apart by the message,
-which PTB builds from the Bot API's ``description`` or the HTTP reason phrase.
+The status is not kept on the exception, so it is read back from the exception class and the
+message (which PTB builds from the Bot API's ``description`` or the HTTP reason phrase), and
+the shared table of :mod:`connectors.http_faults` turns it into the error.
 """
 
 from __future__ import annotations
@@ -17,21 +18,19 @@ from http import HTTPStatus
 from telegram import error as tg
 
 from connectors.errors import (
-    AuthError,
     ConnectorError,
-    Forbidden,
     MalformedResponse,
     NetworkError,
     NotFound,
     PermanentError,
-    RateLimited,
-    ServerError,
 )
+from connectors.http_faults import for_status
 
 PLATFORM = "telegram"
 CREDENTIAL = "bot_token"
 
-_SERVER_PHRASES = tuple(s.phrase.lower() for s in HTTPStatus if 500 <= s.value <= 599)
+_SERVER_PHRASES = {s.phrase.lower(): s.value for s in HTTPStatus if 500 <= s.value <= 599}
+_STATUS_IN_TEXT = re.compile(r"\((5\d\d)\)")
 _RETRY_IN_TEXT = re.compile(r"retry after (\d+(?:\.\d+)?)", re.IGNORECASE)
 
 
@@ -54,62 +53,90 @@ def retry_after_seconds(exc: tg.RetryAfter) -> float:
     return float(value)
 
 
-def _is_server_error(message: str) -> bool:
+def _server_status(message: str) -> int | None:
+    """The 5xx status a plain ``NetworkError`` message names, if it names one."""
+    found = _STATUS_IN_TEXT.search(message)
+    if found:
+        return int(found[1])
     lowered = message.lower()
-    if re.search(r"\(5\d\d\)", lowered):
-        return True
-    return lowered.startswith(_SERVER_PHRASES)
+    return next(
+        (code for phrase, code in _SERVER_PHRASES.items() if lowered.startswith(phrase)), None
+    )
+
+
+def _status(exc: tg.TelegramError, message: str) -> int | None:
+    """The HTTP status behind a PTB exception (None: not an HTTP answer)."""
+    lowered = message.lower()
+    if isinstance(exc, tg.RetryAfter):
+        return 429
+    if isinstance(exc, tg.BadRequest):  # a NetworkError subclass in PTB: test it first
+        return 404 if "not found" in lowered else 400
+    if isinstance(exc, tg.TimedOut):
+        return None
+    if isinstance(exc, tg.NetworkError):
+        return 429 if lowered.startswith("too many requests") else _server_status(message)
+    if isinstance(exc, tg.InvalidToken):
+        return 404 if lowered.startswith("not found") else 401
+    if isinstance(exc, tg.Forbidden):
+        return 403
+    if isinstance(exc, tg.Conflict):
+        return 409
+    return None
+
+
+def _retry_after(exc: tg.TelegramError, message: str) -> float:
+    if isinstance(exc, tg.RetryAfter):
+        return retry_after_seconds(exc)
+    found = _RETRY_IN_TEXT.search(message)
+    return float(found[1]) if found else 1.0
+
+
+def _explain(exc: tg.TelegramError, status: int, message: str) -> str:
+    """``message`` with what the status means for us on Telegram."""
+    if status == 400:
+        return f"Telegram refused the request: {message}"
+    if isinstance(exc, tg.InvalidToken):
+        if status == 401:
+            return f"Telegram rejected the bot token: {message}"
+        return f"{message} (the Bot API also answers 404 when {CREDENTIAL} is malformed)"
+    if isinstance(exc, tg.Conflict):
+        return (
+            f"{message} (another getUpdates consumer or a webhook uses this bot token; give "
+            "the connector a bot of its own)"
+        )
+    return message
 
 
 def map_error(
     exc: BaseException, *, source: str = "", token: str | None = None
 ) -> ConnectorError | None:
     """The connector error for an SDK exception, or None if ``exc`` is not the SDK's."""
+    if not isinstance(exc, tg.TelegramError):
+        return None
     message = redact(str(exc), token)
     where = {"platform": PLATFORM, "source": source}
-    if isinstance(exc, tg.RetryAfter):
-        return RateLimited(message, retry_after=retry_after_seconds(exc), **where)
-    if isinstance(exc, tg.TimedOut):
-        return NetworkError(f"timed out: {message}", **where)
-    if isinstance(exc, tg.BadRequest):  # a NetworkError subclass in PTB: test it first
-        if "not found" in message.lower():
-            return NotFound(message, **where)
-        return PermanentError(f"Telegram refused the request: {message}", **where)
-    if isinstance(exc, tg.NetworkError):
-        if message.lower().startswith("too many requests"):
-            found = _RETRY_IN_TEXT.search(message)
-            return RateLimited(message, retry_after=float(found[1]) if found else 1.0, **where)
-        if _is_server_error(message):
-            return ServerError(message, **where)
-        return NetworkError(message, **where)
-    if isinstance(exc, tg.InvalidToken):
-        if message.lower().startswith("not found"):
-            return NotFound(
-                f"{message} (the Bot API also answers 404 when {CREDENTIAL} is malformed)",
-                **where,
-            )
-        return AuthError(
-            f"Telegram rejected {CREDENTIAL}: {message}", credential=CREDENTIAL, **where
-        )
-    if isinstance(exc, tg.Forbidden):
-        return Forbidden(message, **where)
     if isinstance(exc, tg.ChatMigrated):
         return NotFound(
             f"the group became a supergroup with id {exc.new_chat_id}; list that id in "
             "options.chats",
             **where,
         )
-    if isinstance(exc, tg.Conflict):
-        return PermanentError(
-            f"{message} (another getUpdates consumer or a webhook uses this bot token; give "
-            "the connector a bot of its own)",
-            **where,
+    status = _status(exc, message)
+    if status is not None:
+        return for_status(
+            status,
+            _explain(exc, status, message),
+            credential=CREDENTIAL,
+            retry_after=_retry_after(exc, message) if status == 429 else 0.0,
+            platform=PLATFORM,
+            source=source,
         )
-    if isinstance(exc, tg.TelegramError):
-        if "invalid server response" in message.lower():
-            return MalformedResponse(f"the Bot API answered something not JSON: {message}", **where)
-        return PermanentError(message, **where)
-    return None
+    if isinstance(exc, tg.NetworkError):  # TimedOut included
+        prefix = "timed out: " if isinstance(exc, tg.TimedOut) else ""
+        return NetworkError(prefix + message, **where)
+    if "invalid server response" in message.lower():
+        return MalformedResponse(f"the Bot API answered something not JSON: {message}", **where)
+    return PermanentError(message, **where)
 
 
 def malformed(exc: BaseException, *, source: str = "", token: str | None = None) -> ConnectorError:

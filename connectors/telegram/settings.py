@@ -52,6 +52,14 @@ class TelegramSettings(ConnectorSettings):
         return int(self.bot_token.get_secret_value().split(":", 1)[0])
 
 
+def updates_queue(bot_token: str) -> str | None:
+    """The getUpdates queue a reader with ``bot_token`` consumes, named by the bot's id (not
+    secret); None for a malformed token. The Bot API allows one getUpdates reader per bot."""
+    if not _TOKEN.match(bot_token):
+        return None
+    return f"the getUpdates queue of Telegram bot {bot_token.split(':', 1)[0]}"
+
+
 class UpdatesOptions(BaseModel):
     """Options of the ``updates`` feed (getUpdates over the bot's whole update queue).
 

@@ -19,13 +19,13 @@ from pydantic import BaseModel
 
 from connectors.base import (
     Author,
-    Capability,
     ConnectorSettings,
     FetchResult,
     Post,
     Sent,
     Source,
     SyncConnector,
+    capability_set,
 )
 from connectors.errors import Forbidden, MalformedResponse, NotFound, PermanentError, Unsupported
 from connectors.x import faults
@@ -72,15 +72,7 @@ class XConnector(SyncConnector):
     """Polls X through tweepy (blocking, run in a thread) and replies on the account's behalf."""
 
     platform: ClassVar[str] = PLATFORM
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {
-            Capability.MENTIONS,
-            Capability.SEARCH,
-            Capability.THREAD,
-            Capability.REPLY,
-            Capability.RECONCILE,
-        }
-    )
+    capabilities = capability_set("mentions", "search", "thread", "reply", "reconcile")
     Settings: ClassVar[type[ConnectorSettings]] = XSettings
     feeds: ClassVar[Mapping[str, type[BaseModel]]] = {
         "mentions": MentionsOptions,

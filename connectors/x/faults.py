@@ -24,20 +24,16 @@ from typing import Any
 import requests
 import tweepy
 
-from connectors.errors import (
-    AuthError,
-    ConnectorError,
-    Forbidden,
-    MalformedResponse,
-    NetworkError,
-    NotFound,
-    PermanentError,
-    RateLimited,
-    ServerError,
+from connectors.errors import ConnectorError, Forbidden, MalformedResponse, NetworkError
+from connectors.http_faults import (
+    for_status,
+    header,
+    longest_wait,
+    number,
+    retry_after_header,
 )
 
 PLATFORM = "x"
-DEFAULT_RETRY_AFTER = 60.0  # when a 429 carries no reset header at all
 _DAILY_LIMITS = ("x-user-limit-24hour", "x-app-limit-24hour")
 _GONE_HINTS = ("deleted or not visible", "has been deleted", "no longer available")
 
@@ -45,26 +41,21 @@ _GONE_HINTS = ("deleted or not visible", "has been deleted", "no longer availabl
 def retry_after(headers: Mapping[str, str], reset_time: int | None, now: float) -> float:
     """Seconds to wait after a 429, from X's own headers.
 
-    ``Retry-After`` (seconds) if present; else the latest reset among exhausted windows: the
-    15-minute ``x-rate-limit-reset`` and the 24-hour ``x-user-limit-24hour-reset`` /
-    ``x-app-limit-24hour-reset`` (epoch seconds).
+    ``Retry-After`` (seconds or HTTP date) if present; else the latest reset among exhausted
+    windows: the 15-minute ``x-rate-limit-reset`` and the 24-hour ``x-user-limit-24hour-reset``
+    / ``x-app-limit-24hour-reset`` (epoch seconds).
     """
-    lower = {k.lower(): v for k, v in headers.items()}
-    explicit = _number(lower.get("retry-after"))
+    explicit = retry_after_header(headers, now)
     if explicit is not None:
-        return max(0.0, explicit)
-    resets: list[float] = []
-    window = reset_time if reset_time is not None else _number(lower.get("x-rate-limit-reset"))
-    if window is not None:
-        resets.append(float(window))
+        return longest_wait([explicit])
+    window = reset_time if reset_time is not None else number(header(headers, "x-rate-limit-reset"))
+    resets = [] if window is None else [float(window)]
     for prefix in _DAILY_LIMITS:
-        reset = _number(lower.get(f"{prefix}-reset"))
-        remaining = _number(lower.get(f"{prefix}-remaining"))
+        reset = number(header(headers, f"{prefix}-reset"))
+        remaining = number(header(headers, f"{prefix}-remaining"))
         if reset is not None and remaining is not None and remaining <= 0:
             resets.append(reset)
-    if not resets:
-        return DEFAULT_RETRY_AFTER
-    return max(0.0, max(resets) - now)
+    return longest_wait([max(resets) - now] if resets else [])
 
 
 def translate(exc: Exception, *, source: str, credential: str) -> ConnectorError:
@@ -89,34 +80,24 @@ def translate(exc: Exception, *, source: str, credential: str) -> ConnectorError
 def _from_http(
     exc: tweepy.HTTPException, *, credential: str, platform: str, source: str
 ) -> ConnectorError:
-    where = {"platform": platform, "source": source}
     response: Any = exc.response
     status = int(getattr(response, "status_code", 0) or 0)
     detail = "; ".join(str(m) for m in exc.api_messages) or getattr(response, "reason", "")
     message = f"X said {status}: {detail}".rstrip(": ")
-    if isinstance(exc, tweepy.TooManyRequests):
+    if status == 403 and any(hint in detail.lower() for hint in _GONE_HINTS):
+        status = 404  # X answers 403 for a post that was deleted or is no longer visible
+    elif status == 402:
+        message += " (plan or credits exhausted)"
+    wait = 0.0
+    if status == 429:
         headers = getattr(response, "headers", None) or {}
-        wait = retry_after(headers, exc.reset_time, time.time())
-        return RateLimited(message, retry_after=wait, **where)
-    if isinstance(exc, tweepy.TwitterServerError) or status >= 500:
-        return ServerError(message, **where)
-    if isinstance(exc, tweepy.Unauthorized):
-        return AuthError(f"{message} (check {credential})", credential=credential, **where)
-    if isinstance(exc, tweepy.NotFound):
-        return NotFound(message, **where)
-    if isinstance(exc, tweepy.Forbidden):
-        if any(hint in detail.lower() for hint in _GONE_HINTS):
-            return NotFound(message, **where)
-        return Forbidden(message, **where)
-    if status == 402:
-        return Forbidden(f"{message} (plan or credits exhausted)", **where)
-    return PermanentError(message, **where)
-
-
-def _number(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
+        wait = retry_after(headers, getattr(exc, "reset_time", None), time.time())
+    return for_status(
+        status,
+        message,
+        credential=credential,
+        retry_after=wait,
+        overrides={402: Forbidden},
+        platform=platform,
+        source=source,
+    )

@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from connectors.base import Author, Post, PostKind, parse_time
+from connectors.base import Author, Post, PostKind, counts, parse_time
 from connectors.errors import ConnectorError, Forbidden, MalformedResponse, NotFound
 from connectors.x.cursor import snowflake_time
 
@@ -244,7 +244,7 @@ def to_post(
         language=_language(tweet.get("lang")),
         mentions_self=mentions_self,
         edited_at=edited_at,
-        metrics=_metrics(tweet.get("public_metrics")),
+        metrics=counts(tweet.get("public_metrics"), _METRICS),
         raw=dict(tweet),
     )
 
@@ -306,16 +306,6 @@ def _language(lang: Any) -> str | None:
     if len(lang) == 3 and lang.startswith("q"):  # X's private codes: qme, qht, qam, ...
         return None
     return lang
-
-
-def _metrics(public: Any) -> dict[str, int]:
-    if not isinstance(public, dict):
-        return {}
-    return {
-        name: int(public[key])
-        for key, name in _METRICS.items()
-        if isinstance(public.get(key), int) and not isinstance(public.get(key), bool)
-    }
 
 
 def _mentions(entities: Any) -> list[Any]:

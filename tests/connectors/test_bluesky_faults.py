@@ -21,11 +21,11 @@ from connectors.errors import (
     MalformedResponse,
     NetworkError,
     NotFound,
-    PermanentError,
     RateLimited,
     ServerError,
     TransientError,
 )
+from tests.connectors.faults import assert_mapped, status_table
 from tests.connectors.test_bluesky_replay import (
     ME_HANDLE,
     Replay,
@@ -40,20 +40,32 @@ SOURCE = Source(name="bsky-mentions", feed="notifications")
 RESET = int(FAULTS["rate_limited"]["headers"]["ratelimit-reset"])
 
 
-async def _fail(*responses: dict[str, Any], cursor: str | None = None, **settings: Any) -> Any:
+async def _fail(
+    *responses: dict[str, Any],
+    cursor: str | None = None,
+    expected: type[ConnectorError] | None = None,
+) -> Any:
     replay = Replay.answering("GET", NOTIFICATIONS, *responses)
-    connector = make_connector(replay, **settings)
+    connector = make_connector(replay)
     with pytest.raises(ConnectorError) as caught:
         await connector.fetch(SOURCE, cursor)
-    assert caught.value.platform == "bluesky" and caught.value.source == SOURCE.name
+    error = caught.value
+    assert_mapped(error, expected or type(error), platform="bluesky", source=SOURCE.name)
     replay.assert_all_played()
-    return caught.value
+    return error
+
+
+@pytest.mark.parametrize(("status", "expected"), status_table({409: TransientError}))
+async def test_each_http_status_maps_as_on_every_platform(
+    status: int, expected: type[ConnectorError]
+) -> None:
+    answer = {"status": status, "json": {"error": "RecordedStatus", "message": f"HTTP {status}"}}
+    await _fail(answer, expected=expected)
 
 
 @time_machine.travel(RESET - 42, tick=False)
 async def test_429_waits_until_the_ratelimit_reset() -> None:
-    error = await _fail(FAULTS["rate_limited"])
-    assert isinstance(error, RateLimited) and isinstance(error, TransientError)
+    error = await _fail(FAULTS["rate_limited"], expected=RateLimited)
     assert error.retry_after == pytest.approx(42)
     assert "remaining=0" in str(error) and "3000;w=300" in str(error)
 
@@ -86,37 +98,32 @@ async def test_429_delay_is_measured_against_the_servers_clock() -> None:
 
 @pytest.mark.parametrize("name", ["server_error", "bad_gateway", "unavailable"])
 async def test_5xx_is_a_transient_server_error(name: str) -> None:
-    error = await _fail(FAULTS[name])
-    assert isinstance(error, ServerError) and isinstance(error, TransientError)
+    error = await _fail(FAULTS[name], expected=ServerError)
     assert str(FAULTS[name]["status"]) in str(error)
 
 
 @pytest.mark.parametrize("failure", ["ReadTimeout", "ConnectTimeout", "ConnectError"])
 async def test_timeouts_and_connection_errors_are_network_errors(failure: str) -> None:
-    error = await _fail({"raise": failure})
-    assert isinstance(error, NetworkError) and isinstance(error, TransientError)
+    await _fail({"raise": failure}, expected=NetworkError)
 
 
 async def test_401_is_an_auth_error_naming_the_credential() -> None:
-    error = await _fail(FAULTS["unauthorized"])
-    assert isinstance(error, AuthError) and error.credential == "app_password"
-    error = await _fail(FAULTS["expired"])  # a revoked session the SDK could not refresh
-    assert isinstance(error, AuthError) and error.credential == "app_password"
+    error = await _fail(FAULTS["unauthorized"], expected=AuthError)
+    assert error.credential == "app_password"
+    error = await _fail(FAULTS["expired"], expected=AuthError)  # a session it cannot refresh
+    assert error.credential == "app_password"
     assert "ExpiredToken" in str(error)
 
 
 async def test_403_is_forbidden_and_permanent() -> None:
-    error = await _fail(FAULTS["forbidden"])
-    assert isinstance(error, Forbidden) and isinstance(error, PermanentError)
+    error = await _fail(FAULTS["forbidden"], expected=Forbidden)
     assert "Bad token scope" in str(error)
 
 
 @pytest.mark.parametrize("name", ["truncated_json", "html", "wrong_shape"])
 async def test_malformed_answers_are_refused_and_the_cursor_stays(name: str) -> None:
     cursor = SweepCursor(Mark()).dump()
-    error = await _fail(FAULTS[name], cursor=cursor)
-    assert isinstance(error, MalformedResponse) and isinstance(error, PermanentError)
-    assert error.message  # says what was wrong
+    await _fail(FAULTS[name], cursor=cursor, expected=MalformedResponse)
     # the caller keeps its cursor; the same cursor works once the platform answers properly
     replay = Replay.of("notifications")
     result = await make_connector(replay).fetch(SOURCE, cursor)

@@ -15,11 +15,11 @@ from connectors.errors import (
     MalformedResponse,
     NetworkError,
     NotFound,
-    PermanentError,
     RateLimited,
     ServerError,
     TransientError,
 )
+from tests.connectors.faults import assert_mapped, status_table
 from tests.connectors.test_mastodon_support import (
     BASE,
     FROZEN,
@@ -48,23 +48,36 @@ def _answer(name: str) -> dict[str, object]:
     return answer
 
 
-async def _fetch_failing(answer_name: str, *, max_pages: int = 3) -> ConnectorError:
+async def _fetch_failing(
+    answer: str | dict[str, object], expected: type[ConnectorError] | None = None
+) -> ConnectorError:
+    """The error a mentions poll raises on ``answer`` (a recorded fault's name, or an answer)."""
     connector = make_connector()
     with offline() as played:
-        add_response(played.mock, "GET", NOTES, _answer(answer_name))
+        add_response(
+            played.mock, "GET", NOTES, _answer(answer) if isinstance(answer, str) else answer
+        )
         with pytest.raises(ConnectorError) as caught:
-            await connector.fetch(source("mentions", name="masto-m", max_pages=max_pages), CURSOR)
+            await connector.fetch(source("mentions", name="masto-m"), CURSOR)
     assert len(played.calls) == 1, "the SDK must not retry or sleep on its own"
     error = caught.value
-    assert error.platform == "mastodon" and error.source == "masto-m"
-    assert TOKEN not in str(error)
+    assert_mapped(
+        error, expected or type(error), platform="mastodon", source="masto-m", secrets=(TOKEN,)
+    )
     return error
+
+
+@pytest.mark.parametrize(("status", "expected"), status_table({410: NotFound}))
+async def test_each_http_status_maps_as_on_every_platform(
+    status: int, expected: type[ConnectorError]
+) -> None:
+    await _fetch_failing({"status": status, "json": {"error": f"HTTP {status}"}}, expected)
 
 
 async def test_429_uses_the_reset_header_against_the_server_clock() -> None:
     # X-RateLimit-Reset 15:02:30 vs Date 15:00:00: 150 s whatever our own clock says.
-    error = await _fetch_failing("rate_limited")
-    assert isinstance(error, RateLimited) and isinstance(error, TransientError)
+    error = await _fetch_failing("rate_limited", RateLimited)
+    assert isinstance(error, RateLimited)
     assert error.retry_after == pytest.approx(150.0, abs=0.5)
 
 
@@ -75,19 +88,14 @@ async def test_429_without_date_uses_our_clock(frozen: None) -> None:
 
 
 async def test_429_with_retry_after_seconds() -> None:
-    connector = make_connector()
     answer = {"status": 429, "headers": {"Retry-After": "42"}, "json": {"error": "slow down"}}
-    with offline() as played:
-        add_response(played.mock, "GET", NOTES, answer)
-        with pytest.raises(RateLimited) as caught:
-            await connector.fetch(source("mentions"), CURSOR)
-    assert caught.value.retry_after == pytest.approx(42.0)
+    error = await _fetch_failing(answer, RateLimited)
+    assert isinstance(error, RateLimited) and error.retry_after == pytest.approx(42.0)
 
 
 @pytest.mark.parametrize("name", ["server_error", "unavailable"])
 async def test_5xx_is_transient(name: str) -> None:
-    error = await _fetch_failing(name)
-    assert isinstance(error, ServerError) and isinstance(error, TransientError)
+    error = await _fetch_failing(name, ServerError)
     assert str(error).startswith("[mastodon:masto-m]")
 
 
@@ -109,27 +117,23 @@ async def test_timeouts_and_connection_errors_are_network_errors(failure: Except
 
 
 async def test_401_names_the_credential() -> None:
-    error = await _fetch_failing("unauthorized")
-    assert isinstance(error, AuthError) and isinstance(error, PermanentError)
-    assert error.credential == "access_token"
+    error = await _fetch_failing("unauthorized", AuthError)
+    assert isinstance(error, AuthError) and error.credential == "access_token"
     assert "The access token is invalid" in str(error)
 
 
 async def test_403_is_forbidden() -> None:
-    error = await _fetch_failing("forbidden")
-    assert isinstance(error, Forbidden) and isinstance(error, PermanentError)
+    error = await _fetch_failing("forbidden", Forbidden)
     assert "outside the authorized scopes" in str(error)
 
 
 async def test_404_is_not_found() -> None:
-    error = await _fetch_failing("not_found")
-    assert isinstance(error, NotFound)
+    await _fetch_failing("not_found", NotFound)
 
 
 @pytest.mark.parametrize("name", ["malformed", "wrong_shape"])
 async def test_unparseable_answers_are_malformed(name: str) -> None:
-    error = await _fetch_failing(name)
-    assert isinstance(error, MalformedResponse)
+    error = await _fetch_failing(name, MalformedResponse)
     assert "GET /api/v1/notifications" in str(error)
 
 

@@ -13,11 +13,10 @@ from connectors.errors import (
     MalformedResponse,
     NetworkError,
     NotFound,
-    PermanentError,
     RateLimited,
     ServerError,
-    TransientError,
 )
+from tests.connectors.faults import assert_mapped, status_table
 from tests.connectors.test_reddit_support import (
     API,
     RATE_HEADERS,
@@ -44,23 +43,32 @@ INVALID_TOKEN = {"www-authenticate": 'Bearer realm="reddit", error="invalid_toke
 async def fail(exc_type: type[ConnectorError], **over: object) -> ConnectorError:
     """Fetch once and return the error, checking what every mapped error must carry."""
     reddit = connector(**over)
-    with pytest.raises(exc_type) as caught:
+    with pytest.raises(ConnectorError) as caught:
         await reddit.fetch(SRC, START)
-    err = caught.value
-    assert err.platform == "reddit" and err.source == "r-museum"
-    assert not any(secret in str(err) for secret in SECRETS)
-    return err
+    assert_mapped(caught.value, exc_type, platform="reddit", source="r-museum", secrets=SECRETS)
+    return caught.value
 
 
 def answer(rsps: responses.RequestsMock, **kwargs: object) -> None:
     rsps.add(responses.GET, f"{API}/{NEW}", **kwargs)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(("status", "expected"), status_table({451: Forbidden}))
+async def test_each_http_status_maps_as_on_every_platform(
+    rsps: responses.RequestsMock, status: int, expected: type[ConnectorError]
+) -> None:
+    headers = INVALID_TOKEN if status == 401 else {}  # Reddit's 401 always says why
+    answer(
+        rsps, status=status, json={"message": "recorded status", "error": status}, headers=headers
+    )
+    await fail(expected)
+    assert len(api_calls(rsps)) == 1  # prawcore's built-in retries are off
+
+
 async def test_429_uses_retry_after(rsps: responses.RequestsMock) -> None:
     answer(rsps, status=429, body="Too Many Requests", headers={"Retry-After": "7"})
     err = await fail(RateLimited)
-    assert isinstance(err, RateLimited) and isinstance(err, TransientError)
-    assert err.retry_after == 7.0
+    assert isinstance(err, RateLimited) and err.retry_after == 7.0
     assert len(api_calls(rsps)) == 1
 
 
@@ -109,7 +117,7 @@ async def test_spent_budget_stops_paging_instead_of_sleeping(rsps: responses.Req
 async def test_5xx_is_transient_and_not_retried(rsps: responses.RequestsMock, status: int) -> None:
     answer(rsps, status=status, body="<html>upstream error</html>", headers=RATE_HEADERS)
     err = await fail(ServerError)
-    assert isinstance(err, TransientError) and str(status) in str(err)
+    assert str(status) in str(err)
     assert len(api_calls(rsps)) == 1  # prawcore's built-in retries are off
 
 
@@ -126,15 +134,14 @@ async def test_timeouts_and_dropped_connections_are_network_errors(
 ) -> None:
     answer(rsps, body=failure)
     err = await fail(NetworkError)
-    assert isinstance(err, TransientError) and type(failure).__name__ in str(err)
+    assert type(failure).__name__ in str(err)
     assert len(api_calls(rsps)) == 1
 
 
 async def test_401_names_the_password(rsps: responses.RequestsMock) -> None:
     answer(rsps, status=401, json={"message": "Unauthorized", "error": 401}, headers=INVALID_TOKEN)
     err = await fail(AuthError)
-    assert isinstance(err, AuthError) and isinstance(err, PermanentError)
-    assert err.credential == "password"
+    assert isinstance(err, AuthError) and err.credential == "password"
 
 
 async def test_401_names_the_refresh_token(rsps: responses.RequestsMock) -> None:
@@ -160,22 +167,11 @@ async def test_wrong_password_names_the_password() -> None:
         assert "invalid_grant" in str(err)
 
 
-async def test_403_is_forbidden(rsps: responses.RequestsMock) -> None:
-    answer(rsps, status=403, json={"message": "Forbidden", "error": 403, "reason": "private"})
-    err = await fail(Forbidden)
-    assert isinstance(err, PermanentError)
-
-
 async def test_missing_scope_is_forbidden(rsps: responses.RequestsMock) -> None:
     scope = {"www-authenticate": 'Bearer realm="reddit", error="insufficient_scope"'}
     answer(rsps, status=403, json={"message": "Forbidden", "error": 403}, headers=scope)
     err = await fail(Forbidden)
     assert "scope" in str(err)
-
-
-async def test_404_is_not_found(rsps: responses.RequestsMock) -> None:
-    answer(rsps, status=404, json={"message": "Not Found", "error": 404})
-    await fail(NotFound)
 
 
 async def test_unknown_subreddit_redirect_is_not_found(rsps: responses.RequestsMock) -> None:

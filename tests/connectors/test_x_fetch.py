@@ -6,7 +6,6 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-import responses
 import time_machine
 
 from connectors.base import PostKind
@@ -18,7 +17,6 @@ from tests.connectors.test_x_support import (
     C3,
     L0,
     MENTIONS_URL,
-    NOW,
     O4,
     OLD_SINCE,
     P0,
@@ -38,23 +36,16 @@ from tests.connectors.test_x_support import (
     D,
     connector,
     cursor_of,
+    frozen,
     page_body,
     play,
+    rsps,
     source,
     tweet,
 )
 
-
-@pytest.fixture
-def rsps():
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        yield mock
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+__all__ = ["frozen", "rsps"]  # the fixtures, imported for pytest
+pytestmark = pytest.mark.usefixtures("frozen")  # the clock of the recorded traffic
 
 
 def since(post_id: str) -> str:

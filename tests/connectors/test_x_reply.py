@@ -6,8 +6,6 @@ import json
 from dataclasses import replace
 
 import pytest
-import responses
-import time_machine
 from responses import matchers
 
 from connectors.base import Post, Sent
@@ -17,33 +15,25 @@ from connectors.x.settings import OAUTH1_KEYS
 from tests.connectors.test_x_support import (
     ACCOUNT_ID,
     API,
-    NOW,
     O4,
     R1,
     T1,
     V4,
     connector,
     fault,
+    frozen,
     load,
     page_body,
     play,
+    rsps,
     tweet,
 )
 
+__all__ = ["frozen", "rsps"]  # the fixtures, imported for pytest
+pytestmark = pytest.mark.usefixtures("frozen")  # the clock of the recorded traffic
+
 REPLY_TEXT = "Yes! Family tickets & activity packs are at the desk: https://salon.example/family"
 IDENTITY = Identity(ACCOUNT_ID, "SalonMuseum")
-
-
-@pytest.fixture
-def rsps():
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
-        yield mock
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def recorded_post(name: str, index: int, post_id: str, **kwargs) -> Post:

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 import responses
+import time_machine
 import tweepy
 from responses import matchers
 
@@ -50,6 +53,20 @@ OLD_SINCE = "2024755902676676608"  # 2026-02-20, outside the recent-search windo
 MENTIONS_URL = f"{API}/2/users/{ACCOUNT_ID}/mentions"
 SEARCH_URL = f"{API}/2/tweets/search/recent"
 SEARCH_QUERY = 'Vermeer OR "Salon Museum"'
+
+
+@pytest.fixture
+def rsps() -> Iterator[responses.RequestsMock]:
+    """Recorded traffic only: every registered answer must be used, nothing else is served."""
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        yield mock
+
+
+@pytest.fixture
+def frozen() -> Iterator[None]:
+    """The clock of the recorded traffic (modules use it with ``autouse``)."""
+    with time_machine.travel(NOW, tick=False):
+        yield
 
 
 def load(name: str) -> dict[str, Any]:

@@ -10,11 +10,12 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from connectors.base import Capability, Source
+from connectors.http_faults import DEFAULT_RETRY_AFTER
 from connectors.registry import connector_class
 from connectors.x import Settings, XConnector
 from connectors.x.connector import _comparable, _conversation_query
 from connectors.x.cursor import Cursor, Sweep, snowflake_time
-from connectors.x.faults import DEFAULT_RETRY_AFTER, retry_after
+from connectors.x.faults import retry_after
 from connectors.x.normalize import unescape
 from tests.connectors.test_x_support import ACCOUNT_ID, SECRETS, T1, settings
 

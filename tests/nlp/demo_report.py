@@ -1,5 +1,6 @@
 """Hand-check of the rule-based classifier on the demo posts (not a test; the tests never read
-this data). Run from the repository root: ``.venv/bin/python -m tests.nlp.demo_report [-v] [--rules-only]``.
+this data). Run from the repository root: ``.venv/bin/python -m tests.nlp.demo_report [-v]
+[--rules-only]``.
 
 Each demo tag has an expectation; the report prints the share of posts meeting it and, with
 ``-v``, the posts that do not.

@@ -107,7 +107,7 @@ def test_bad_lines_are_reported_with_file_and_line(tmp_path: Path) -> None:
 def test_holdout_split_is_stable_and_disjoint() -> None:
     examples = [TopicExample(str(i), frozenset()) for i in range(500)]
     train, held = split_holdout(examples)
-    again_train, again_held = split_holdout(list(reversed(examples)))
+    _, again_held = split_holdout(list(reversed(examples)))
     assert {e.text for e in held} == {e.text for e in again_held}  # order does not matter
     assert {e.text for e in train}.isdisjoint({e.text for e in held})
     assert 60 <= len(held) <= 140

@@ -1,0 +1,272 @@
+"""Plain views of the rows triage reads: a batch loaded in two column queries, no ORM objects.
+
+Triage looks at thousands of posts a second; building an ORM object for each post, author,
+classification and conversation costs more than deciding about them. These views carry only
+the columns rules, the policy guard and alerts read. Authors and conversations are shared by
+the posts of a batch that have the same one, so a change made for one post (an opt-out, a
+conversation that now awaits us) is seen by the next; :func:`write_back` stores those changes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any, Protocol
+
+from sqlalchemy import JSON, Boolean, select, type_coerce, update
+from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
+from sqlmodel import col
+
+from bot.models import Author, Classification, Conversation, Post, UTCDateTime
+
+
+class PostLike(Protocol):
+    """What rules, the policy guard and alerts read of a post (a stored row or a view)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def platform(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def author_id(self) -> int: ...
+    @property
+    def conversation_id(self) -> int | None: ...
+    @property
+    def in_reply_to_key(self) -> str | None: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def is_own(self) -> bool: ...
+    @property
+    def mentions_self(self) -> bool: ...
+    @property
+    def deleted(self) -> bool: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+class AuthorLike(Protocol):
+    """What triage reads of an author; ``opted_out`` is set when they reply "stop"."""
+
+    opted_out: bool
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def platform(self) -> str: ...
+    @property
+    def handle(self) -> str: ...
+    @property
+    def is_self(self) -> bool: ...
+    @property
+    def is_bot(self) -> bool: ...
+    @property
+    def followers(self) -> int | None: ...
+
+
+class AnalysisLike(Protocol):
+    """What triage reads of a classification."""
+
+    @property
+    def language(self) -> str: ...
+    @property
+    def topics(self) -> dict[str, Any]: ...
+    @property
+    def top_topic(self) -> str | None: ...
+    @property
+    def sentiment(self) -> str: ...
+    @property
+    def sentiment_score(self) -> float: ...
+    @property
+    def intents(self) -> dict[str, Any]: ...
+    @property
+    def abuse(self) -> float: ...
+    @property
+    def is_abusive(self) -> bool: ...
+
+
+@dataclass(slots=True)
+class PostRow:
+    """The columns of a stored post triage reads."""
+
+    id: int
+    key: str
+    platform: str
+    source: str
+    kind: str
+    author_id: int
+    conversation_id: int | None
+    in_reply_to_key: str | None
+    text: str
+    url: str | None
+    is_own: bool
+    mentions_self: bool
+    deleted: bool
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class AuthorRow:
+    """The columns of a stored author triage reads (``opted_out`` may change)."""
+
+    id: int
+    platform: str
+    handle: str
+    is_self: bool
+    is_bot: bool
+    followers: int | None
+    opted_out: bool
+
+
+@dataclass(slots=True)
+class AnalysisRow:
+    """A stored classification."""
+
+    language: str
+    topics: dict[str, Any]
+    top_topic: str | None
+    sentiment: str
+    sentiment_score: float
+    intents: dict[str, Any]
+    abuse: float
+    is_abusive: bool
+
+
+Convert = Callable[[Any], Any]
+
+
+def _when(value: Any) -> datetime | None:
+    """A stored time as aware UTC (SQLite gives text, PostgreSQL a naive datetime)."""
+    if value is None:
+        return None
+    when = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return when.replace(tzinfo=UTC)
+
+
+def _json(value: Any) -> Any:
+    """A stored JSON value (SQLite gives text, PostgreSQL the decoded value)."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _flag(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _converter(kind: Any) -> Convert | None:
+    if isinstance(kind, UTCDateTime):
+        return _when
+    if isinstance(kind, JSON):
+        return _json
+    if isinstance(kind, Boolean):
+        return _flag
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """Columns read without SQLAlchemy's per-value processing (the hot path's main cost),
+    converted here only where the driver's value is not already the Python one."""
+
+    columns: tuple[Any, ...]
+    converts: tuple[tuple[int, Convert], ...]
+
+    @classmethod
+    def of(cls, model: Any, names: Iterable[str]) -> _Columns:
+        table = model.__table__
+        columns = [table.c[name] for name in names]
+        converts = [(i, _converter(c.type)) for i, c in enumerate(columns)]
+        return cls(
+            tuple(type_coerce(c, NullType()).label(f"{table.name}_{c.name}") for c in columns),
+            tuple((i, f) for i, f in converts if f is not None),
+        )
+
+    def values(self, row: Sequence[Any]) -> list[Any]:
+        """The Python values of ``row``."""
+        values = list(row)
+        for index, convert in self.converts:
+            values[index] = convert(values[index])
+        return values
+
+
+_POST = _Columns.of(Post, PostRow.__slots__)
+_AUTHOR = _Columns.of(Author, AuthorRow.__slots__)
+_ANALYSIS = _Columns.of(Classification, AnalysisRow.__slots__)
+_CONVERSATION = list(Conversation.__table__.columns)  # type: ignore[attr-defined]
+
+
+@dataclass(slots=True)
+class Batch:
+    """Pending posts with their author, classification and conversation (None if none)."""
+
+    rows: list[tuple[PostRow, AuthorRow, AnalysisRow, SimpleNamespace | None]]
+    authors: dict[int, AuthorRow]
+    conversations: dict[int, SimpleNamespace]
+    opted_out_before: set[int]
+    conversations_before: dict[int, dict[str, Any]]
+
+
+def load_pending(session: Session, limit: int) -> Batch:
+    """Up to ``limit`` classified, untriaged public posts, oldest first (two queries)."""
+    n_post, n_author = len(_POST.columns), len(_AUTHOR.columns)
+    result = session.execute(
+        select(*_POST.columns, *_AUTHOR.columns, *_ANALYSIS.columns)
+        .join(Author, col(Author.id) == col(Post.author_id))
+        .join(Classification, col(Classification.post_id) == col(Post.id))
+        .where(col(Post.triaged) == False, col(Post.classified), ~col(Post.is_own))  # noqa: E712 - "= 0" uses the index
+        .order_by(col(Post.created_at))
+        .limit(limit)
+    ).all()
+    authors: dict[int, AuthorRow] = {}
+    loaded = []
+    for row in result:
+        author = authors.get(row[n_post])
+        if author is None:
+            author = AuthorRow(*_AUTHOR.values(row[n_post : n_post + n_author]))
+            authors[author.id] = author
+        post = PostRow(*_POST.values(row[:n_post]))
+        loaded.append((post, author, AnalysisRow(*_ANALYSIS.values(row[n_post + n_author :]))))
+    ids = {post.conversation_id for post, _, _ in loaded if post.conversation_id is not None}
+    conversations: dict[int, SimpleNamespace] = {}
+    if ids:
+        for row in session.execute(
+            select(*_CONVERSATION).where(col(Conversation.id).in_(sorted(ids)))
+        ):
+            conversations[row.id] = SimpleNamespace(**row._mapping)
+    rows = [
+        (post, author, analysis, conversations.get(post.conversation_id or 0))
+        for post, author, analysis in loaded
+    ]
+    opted = {a.id for a in authors.values() if a.opted_out}
+    return Batch(
+        rows, authors, conversations, opted, {k: dict(vars(c)) for k, c in conversations.items()}
+    )
+
+
+def write_back(session: Session, batch: Batch) -> None:
+    """Store what triage changed in the batch's authors (opt-outs) and conversations."""
+    opted = [
+        a.id for a in batch.authors.values() if a.opted_out and a.id not in batch.opted_out_before
+    ]
+    if opted:
+        session.execute(update(Author).where(col(Author.id).in_(opted)).values(opted_out=True))
+    changed = [
+        dict(vars(conv))
+        for key, conv in batch.conversations.items()
+        if vars(conv) != batch.conversations_before[key]
+    ]
+    if changed:
+        session.execute(update(Conversation), changed)
+    if opted or changed:
+        session.expire_all()  # ORM objects this session holds were updated behind its back
