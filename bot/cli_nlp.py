@@ -117,3 +117,31 @@ def _train(
         taxonomy = load_taxonomy(path) if path else default_taxonomy()
         return train_topics(data, out or Path("salon-models/topics"), taxonomy, progress=progress)
     raise NotImplementedError(task)
+
+
+@nlp_app.command("export-labels")
+def export_labels(
+    task: Annotated[str, typer.Option("--task", help="topics, sentiment or intent.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write train.jsonl into.")],
+    config: Annotated[
+        Path, typer.Option("--config", "-c", envvar="SALON_CONFIG", help="The configuration.")
+    ] = Path("salon.yaml"),
+) -> None:
+    """Write staff corrections (newest per post) as training data for `salon nlp train`."""
+    from sqlalchemy.orm import Session
+
+    from bot.corrections import export_corrections
+    from bot.db import open_engine
+    from config.loader import load_settings
+    from nlp.errors import NlpDataError
+
+    settings = load_settings(config)
+    engine = open_engine(settings.database.url)
+    try:
+        with Session(engine) as session:
+            path, count = export_corrections(session, task, out)
+    except ValueError as exc:
+        raise NlpDataError(str(exc)) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"{count} corrected post(s) written to {path}")
