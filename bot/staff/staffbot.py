@@ -42,7 +42,7 @@ from bot.staff.pacing import Pacer, Sender, Sleep
 from bot.staff.sink import TelegramSink
 from config.settings import Settings
 from connectors.errors import AuthError, ConnectorError
-from connectors.telegram.connector import _guard_logs  # keeps the token out of httpx's logs
+from connectors.telegram.connector import guard_logs  # keeps the token out of httpx's logs
 from connectors.telegram.faults import map_error
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ class StaffBot:
                 "staff.telegram: list the staff group's id under chats or staff user ids under"
                 " users, or nobody will see the alerts (see docs/staff-bot.md)"
             )
-        _guard_logs(tg.token)
+        guard_logs(tg.token)
         self.bot = bot or _bot(settings, tg.token)
         self.sleep = sleep
         pacer = Pacer(clock=monotonic, sleep=sleep)

@@ -6,6 +6,11 @@ for timeouts and a plain ``NetworkError`` for transport failures *and* any other
 The status is not kept on the exception, so it is read back from the exception class and the
 message (which PTB builds from the Bot API's ``description`` or the HTTP reason phrase), and
 the shared table of :mod:`connectors.http_faults` turns it into the error.
+
+``Bot.do_api_request`` (how the connector reads getUpdates as raw JSON) replaces the
+``InvalidToken`` of a 401 or 404 by a generic one ("Either the bot token was rejected … or the
+endpoint … does not exist", or ``EndPointNotFound`` once the bot is initialized) and keeps the
+original as ``__cause__``: the original is what gets mapped.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from connectors.errors import (
     PermanentError,
 )
 from connectors.http_faults import for_status
+from connectors.telegram.wire import UnexpectedShape
 
 PLATFORM = "telegram"
 CREDENTIAL = "bot_token"
@@ -107,12 +113,23 @@ def _explain(exc: tg.TelegramError, status: int, message: str) -> str:
     return message
 
 
+def _original(exc: tg.TelegramError) -> tg.TelegramError:
+    """The status's own exception behind ``do_api_request``'s rewording (see the docstring)."""
+    cause = exc.__cause__
+    if isinstance(exc, tg.InvalidToken | tg.EndPointNotFound) and isinstance(
+        cause, tg.InvalidToken
+    ):
+        return cause
+    return exc
+
+
 def map_error(
     exc: BaseException, *, source: str = "", token: str | None = None
 ) -> ConnectorError | None:
     """The connector error for an SDK exception, or None if ``exc`` is not the SDK's."""
     if not isinstance(exc, tg.TelegramError):
         return None
+    exc = _original(exc)
     message = redact(str(exc), token)
     where = {"platform": PLATFORM, "source": source}
     if isinstance(exc, tg.ChatMigrated):
@@ -140,8 +157,11 @@ def map_error(
 
 
 def malformed(exc: BaseException, *, source: str = "", token: str | None = None) -> ConnectorError:
-    """A :class:`MalformedResponse` for a parse failure inside the SDK (missing keys, types)."""
-    detail = redact(f"{type(exc).__name__}: {exc}", token)
+    """A :class:`MalformedResponse` for an answer of the wrong shape: a failed shape check
+    (:class:`~connectors.telegram.wire.UnexpectedShape` names the update and the field), or a
+    parse failure inside the SDK (a missing ``result``)."""
+    text = str(exc) if isinstance(exc, UnexpectedShape) else f"{type(exc).__name__}: {exc}"
+    detail = redact(text, token)
     return MalformedResponse(
         f"the Bot API answer does not have the expected shape ({detail})",
         platform=PLATFORM,

@@ -180,3 +180,26 @@ def test_mapping_of_other_sdk_errors(
 
 def test_foreign_exceptions_are_not_mapped() -> None:
     assert map_error(RuntimeError("boom"), token=TOKEN) is None
+
+
+def _raised_from(outer: tg.TelegramError, cause: tg.TelegramError) -> tg.TelegramError:
+    """``outer`` as ``raise outer from cause`` leaves it."""
+    outer.__cause__ = cause
+    return outer
+
+
+@pytest.mark.parametrize(
+    ("outer", "status", "kind"),
+    [
+        (tg.InvalidToken("Either the bot token was rejected…"), "Unauthorized", AuthError),
+        (tg.InvalidToken("Either the bot token was rejected…"), "Not Found", NotFound),
+        (tg.EndPointNotFound("Endpoint 'getUpdates' not found"), "Not Found", NotFound),
+    ],
+)
+def test_do_api_request_rewording_is_mapped_by_the_status_behind_it(
+    outer: tg.TelegramError, status: str, kind: type
+) -> None:
+    """``do_api_request`` rewords 401/404 (``EndPointNotFound`` once the bot is initialized)
+    and chains PTB's original exception: that one decides."""
+    error = map_error(_raised_from(outer, tg.InvalidToken(status)), source="s", token=TOKEN)
+    assert type(error) is kind
