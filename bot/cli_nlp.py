@@ -48,19 +48,38 @@ def classify(
 
 @nlp_app.command()
 def evaluate(
-    task: Annotated[str, typer.Option("--task", help="sentiment, offensive or hate.")],
-    texts: Annotated[Path, typer.Option("--texts", help="One text per line.")],
+    task: Annotated[str, typer.Option("--task", help="sentiment, offensive, hate or intent.")],
+    texts: Annotated[
+        Path | None, typer.Option("--texts", help="One text per line (TweetEval format).")
+    ] = None,
     labels: Annotated[
-        Path, typer.Option("--labels", help="One label id per line (ids as in mapping.txt).")
-    ],
+        Path | None,
+        typer.Option("--labels", help="One label id per line (ids as in mapping.txt)."),
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data", help="intent: a JSONL file or folder (default: the bundled test split)."
+        ),
+    ] = None,
     rules_only: RulesOnly = False,
 ) -> None:
-    """Print one JSON object: quality of the whole pipeline on TEXTS and its docs_per_second."""
+    """Print one JSON object: quality of the whole pipeline and its docs_per_second."""
+    from nlp.errors import NlpDataError
     from nlp.evaluation import evaluate_pipeline, read_labelled
     from nlp.pipeline import Classifier
 
-    items, ids = read_labelled(texts, labels, task)
-    result = evaluate_pipeline(task, items, ids, Classifier(trained=not rules_only))
+    classifier = Classifier(trained=not rules_only)
+    if task == "intent":
+        from nlp.intent import DATA_DIR
+        from nlp.intent.evaluate import evaluate_intent
+
+        result = evaluate_intent(data or DATA_DIR, classifier=classifier)
+    elif texts is None or labels is None:
+        raise NlpDataError(f"--task {task} needs --texts FILE and --labels FILE")
+    else:
+        items, ids = read_labelled(texts, labels, task)
+        result = evaluate_pipeline(task, items, ids, classifier)
     typer.echo(json.dumps(result))
 
 
@@ -116,7 +135,22 @@ def _train(
         path = load_settings(config).nlp.taxonomy_file if config else None
         taxonomy = load_taxonomy(path) if path else default_taxonomy()
         return train_topics(data, out or Path("salon-models/topics"), taxonomy, progress=progress)
-    raise NotImplementedError(task)
+    if task == "intent":
+        from nlp.intent.train import MODEL_DIR, train_intent
+
+        progress(f"training on {data / 'train.jsonl'} (5-fold cross-validation, then all)")
+        result = train_intent(data, out or MODEL_DIR)
+        progress(f"wrote {out or MODEL_DIR}")
+        return result
+    from nlp.textcat.model import MODELS_DIR
+    from nlp.textcat.train import main as train_textcat
+
+    progress("training: extracting features, then fitting the ensemble (log lines follow)")
+    train_textcat(["--task", task, "--data", str(data), *(["--out", str(out)] if out else [])])
+    folder = out or MODELS_DIR / task
+    progress(f"wrote {folder}")
+    metrics: dict[str, object] = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    return metrics
 
 
 @nlp_app.command("export-labels")

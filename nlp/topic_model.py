@@ -213,35 +213,3 @@ def fit_topic_model(
     return TopicModel(
         topics, cols, coef[cols], intercept, idf[cols], unseen_idf(len(examples)), version=version
     )
-
-
-def topic_report(
-    truth: Sequence[frozenset[str]], predicted: Sequence[set[str]], topics: Sequence[str]
-) -> dict[str, Any]:
-    """Per-topic precision, recall, F1 and support, plus micro and macro F1."""
-    per_topic: dict[str, dict[str, float | int]] = {}
-    tp_all = pred_all = true_all = 0
-    for topic in topics:
-        actual = np.array([topic in t for t in truth])
-        guess = np.array([topic in p for p in predicted])
-        tp, n_pred, n_true = int((actual & guess).sum()), int(guess.sum()), int(actual.sum())
-        tp_all, pred_all, true_all = tp_all + tp, pred_all + n_pred, true_all + n_true
-        precision = tp / n_pred if n_pred else 0.0
-        recall = tp / n_true if n_true else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_topic[topic] = {
-            "precision": round(precision, 4),
-            "recall": round(recall, 4),
-            "f1": round(f1, 4),
-            "support": n_true,
-        }
-    micro_p = tp_all / pred_all if pred_all else 0.0
-    micro_r = tp_all / true_all if true_all else 0.0
-    micro = 2 * micro_p * micro_r / (micro_p + micro_r) if micro_p + micro_r else 0.0
-    macro = float(np.mean([v["f1"] for v in per_topic.values()])) if per_topic else 0.0
-    return {
-        "n": len(truth),
-        "micro_f1": round(micro, 4),
-        "macro_f1": round(macro, 4),
-        "per_topic": per_topic,
-    }

@@ -17,6 +17,7 @@ from typing import Any
 
 from config.taxonomy import Taxonomy
 from nlp.errors import NlpDataError
+from nlp.intent.metrics import multilabel_report
 from nlp.pipeline import build_pipeline
 from nlp.topic_model import (
     MIN_EXAMPLES,
@@ -25,7 +26,6 @@ from nlp.topic_model import (
     fit_topic_model,
     read_examples,
     split_holdout,
-    topic_report,
 )
 
 Progress = Callable[[str], None]
@@ -110,8 +110,8 @@ def _measure(
     combined = with_model(alone, model, texts)
     return {
         "held_out_posts": len(held),
-        "matcher": topic_report(truth, alone, model.topics),
-        "matcher_and_model": topic_report(truth, combined, model.topics),
+        "matcher": multilabel_report(truth, alone, model.topics),
+        "matcher_and_model": multilabel_report(truth, combined, model.topics),
     }
 
 

@@ -102,3 +102,26 @@ def test_classify_prints_the_full_analysis() -> None:
     assert set(out["textcat_sentiment"]) == {"negative", "neutral", "positive"}
     french = runner.invoke(app, ["nlp", "classify", "Quand ouvrez-vous ?", "-l", "fr"])
     assert json.loads(french.stdout)["language"] == "fr"
+
+
+def test_evaluate_intent_on_a_jsonl_file(tmp_path: Path) -> None:
+    rows = [
+        {"text": "What time do you open on Sunday?", "intents": ["question"]},
+        {"text": "The café was filthy and the staff rude.", "intents": ["complaint"]},
+        {"text": "Loved the new wing, thank you!", "intents": ["praise"]},
+        {"text": "You should add more benches in gallery 3", "intents": ["suggestion"]},
+    ]
+    path = tmp_path / "test.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    result = runner.invoke(app, ["nlp", "evaluate", "--task", "intent", "--data", str(path)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["task"] == "intent" and out["n"] == 4
+    assert set(out["per_label"]) >= {"question", "complaint", "praise", "suggestion", "request"}
+    assert out["per_label"]["question"]["recall"] == 1.0  # an obvious question is found
+
+
+def test_evaluate_needs_both_files_for_tweeteval_tasks(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["nlp", "evaluate", "--task", "offensive"])
+    assert result.exit_code != 0
+    assert "needs --texts FILE and --labels FILE" in str(result.exception)

@@ -108,3 +108,55 @@ def test_thanks_after_a_question_is_not_praise() -> None:
     found = intents("What time do you open? Thanks!")
     assert found["question"] >= THRESHOLD > found["praise"]
     assert intents("Thanks!")["praise"] >= THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "wondering if the cafe is open sunday",
+        "just checking the library is open on the 26th",
+        "anyone kno if the tram stop by the gallery is running this wknd",
+        "hey does the library have a 3D printer people can use",
+        "r u guys open late tonight",
+        "trying to figure out whether the 46 bus still stops outside",
+    ],
+)
+def test_questions_without_question_marks_or_question_words(text: str) -> None:
+    assert "question" in labels(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "who even designs a museum with no benches?!",
+        "is this a museum or an airport, three security checks to see a painting",
+        "Why is the library closed AGAIN on a saturday?",
+        "what even is the point of a members' lounge that's always closed",
+        "Is anyone going to fix the lift or should we just bring ropes",
+    ],
+)
+def test_rhetorical_questions_are_complaints_not_questions(text: str) -> None:
+    assert labels(text) == {"complaint"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "got charged twice for the same booking on your website, cheers for that",
+        "You removed half the chairs from the reading room. Brilliant move 👏",
+        "oh good, the website's down on the day tickets go on sale 🙄",
+    ],
+)
+def test_sarcasm_is_a_complaint_not_praise(text: str) -> None:
+    found = labels(text)
+    assert "complaint" in found and "praise" not in found
+
+
+def test_a_request_phrased_as_a_question_is_a_request() -> None:
+    assert labels("Could you send me the slides from last night's talk?") == {"request"}
+    # asking for information stays a question, however politely
+    assert labels("Can you tell me whether the exhibition suits under 10s?") == {"question"}
+
+
+def test_social_chit_chat_is_not_a_question() -> None:
+    assert "question" not in labels("Heading to the late opening tonight, anyone else going?")
