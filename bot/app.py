@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -21,18 +22,23 @@ from sqlalchemy.orm import Session
 from bot.alerts import AlertSink, ConsoleSink
 from bot.classify import Analyser, classify_pending
 from bot.db import open_engine
-from bot.digest import Digest, build_digest
-from bot.digest_render import render_markdown, write_digest
-from bot.models import OutboxItem, OutboxKind, OutboxState, SourceState, utcnow
+from bot.digest import Digest, digest_for
+from bot.digest_period import last_complete_week, week_so_far
+from bot.digest_render import write_digest
+from bot.digest_send import enqueue_digest
+from bot.metrics import Metrics
+from bot.models import SourceState, utcnow
 from bot.outbox import DrainStats, Outbox
+from bot.privacy import apply_retention
 from bot.reminders import Reminders, ReminderStats
 from bot.replies import ReplyBook
 from bot.rules import RuleSet
 from bot.spikes import Spike, SpikeDetector, raise_spike_alerts
 from bot.staff import StaffBot
-from bot.store import IngestStats, insert_ignoring_conflicts, save_cursor, store_posts
+from bot.store import IngestStats, save_cursor, store_posts
 from bot.triage import Triage, TriageStats
 from config.settings import Settings, SourceSettings
+from config.taxonomy import Taxonomy
 from connectors.base import Connector, Source
 from connectors.errors import AuthError, ConnectorError, RateLimited, TransientError
 from connectors.registry import connector_class
@@ -97,14 +103,20 @@ def build_connectors(settings: Settings) -> dict[str, Connector]:
     return by_source
 
 
+def configured_taxonomy(settings: Settings) -> Taxonomy:
+    """The topic taxonomy ``settings`` names (the packaged default when none)."""
+    from config.taxonomy import default_taxonomy, load_taxonomy
+
+    path = settings.nlp.taxonomy_file
+    return load_taxonomy(path) if path else default_taxonomy()
+
+
 def build_analyser(settings: Settings) -> Analyser:
     """The shipped NLP classifier for ``settings`` (taxonomy, trained models, topic model)."""
-    from config.taxonomy import default_taxonomy, load_taxonomy
     from nlp.pipeline import Classifier
 
     nlp = settings.nlp
-    taxonomy = load_taxonomy(nlp.taxonomy_file) if nlp.taxonomy_file else default_taxonomy()
-    return Classifier(taxonomy, nlp.trained_models, nlp.topic_model)
+    return Classifier(configured_taxonomy(settings), nlp.trained_models, nlp.topic_model)
 
 
 class Salon:
@@ -119,10 +131,15 @@ class Salon:
         sink: AlertSink | None = None,
         connectors: dict[str, Connector] | None = None,
         clock: Callable[[], datetime] = utcnow,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock  # every step's "now" (the demo runs at a fixed time)
-        self.engine = engine or open_engine(settings.database.url, echo=settings.database.echo)
+        self.engine = engine or open_engine(
+            settings.database.url,
+            echo=settings.database.echo,
+            migrate=settings.database.auto_migrate,
+        )
         self._analyser = analyser
         self.staff_bot: StaffBot | None = None  # the staff Telegram bot, if it has a token
         if sink is None and settings.staff.telegram.token:
@@ -137,6 +154,8 @@ class Salon:
         self.outbox = Outbox(self.connectors, self.sink, settings.outbox, clock=clock)
         self.reminders = Reminders(settings.staff, clock=clock)
         self.spike_detector = SpikeDetector(settings.spikes)
+        self.metrics = metrics or Metrics()
+        self.metrics.watch_store(self.engine, clock)
 
     @cached_property
     def analyser(self) -> Analyser:
@@ -149,8 +168,17 @@ class Salon:
         """A new session on the store."""
         return Session(self.engine, expire_on_commit=False)
 
-    async def poll(self, name: str, *, now: datetime | None = None) -> PollResult:
-        """Fetch one bounded batch from source ``name`` and store it with its cursor."""
+    async def poll(
+        self,
+        name: str,
+        *,
+        now: datetime | None = None,
+        fence: Callable[[Session], bool] | None = None,
+    ) -> PollResult:
+        """Fetch one bounded batch from source ``name`` and store it with its cursor.
+
+        ``fence`` (scale-out: is the source's lease still ours?) is asked in the storing
+        transaction; False rolls the batch back (another worker polls the source now)."""
         spec, connector = self.sources[name], self.connectors[name]
         result = PollResult(source=name)
         now = now or self.clock()
@@ -158,11 +186,13 @@ class Salon:
             state = session.get(SourceState, name) or SourceState(name=name, platform=spec.platform)
             if state.paused_until and state.paused_until > now:
                 result.skipped = f"paused until {state.paused_until:%Y-%m-%d %H:%M} UTC"
+                self.metrics.polled(name, "skipped")
                 return result
             budget = spec.monthly_request_budget
             this_month = state.budget_month == now.strftime("%Y-%m")
             if budget and this_month and state.requests_this_month >= budget:
                 result.skipped = f"monthly request budget of {budget} used up"
+                self.metrics.polled(name, "skipped")
                 return result
             cursor = state.cursor
             if cursor is not None and state.platform != spec.platform:
@@ -176,9 +206,12 @@ class Salon:
                 )
                 cursor = None
         try:
-            fetched = await connector.fetch(to_source(spec), cursor)
+            with self.metrics.timed_poll(name):
+                fetched = await connector.fetch(to_source(spec), cursor)
         except ConnectorError as exc:
             self._record_failure(name, spec.platform, exc, now)
+            self.metrics.error("poll", exc)
+            self.metrics.polled(name, "error")
             result.error = str(exc)
             return result
         if (
@@ -198,9 +231,16 @@ class Salon:
                 requests=fetched.requests_made,
                 now=now,
             )
+            if fence is not None and not fence(session):
+                session.rollback()
+                result.stats = IngestStats()
+                result.skipped = "lease lost to another worker; the batch was not stored"
+                return result
             session.commit()
         result.fetched, result.has_more = len(fetched.posts), fetched.has_more
         result.warnings = fetched.warnings
+        self.metrics.ingested(spec.platform, name, result.stats.new, result.stats.updated)
+        self.metrics.polled(name, "ok")
         for warning in fetched.warnings:
             log.warning("source %s: %s", name, warning)
         return result
@@ -238,18 +278,22 @@ class Salon:
     def classify(self) -> int:
         """Classify all pending posts."""
         with self.session() as session:
-            return classify_pending(
+            count = classify_pending(
                 session,
                 self.analyser,
                 batch_size=self.settings.nlp.batch_size,
                 abuse_threshold=self.settings.nlp.abuse_threshold,
             )
+        self.metrics.classified(count)
+        return count
 
     def triage(self, *, now: datetime | None = None) -> TriageStats:
         """Triage all classified posts."""
         engine = Triage(self.rules, self.replies, self.settings.policy)
         with self.session() as session:
-            return engine.run(session, now=now or self.clock())
+            stats = engine.run(session, now=now or self.clock())
+        self.metrics.triaged(stats)
+        return stats
 
     def remind(self, *, now: datetime | None = None) -> ReminderStats:
         """Enqueue reminders and escalations for questions left unanswered too long."""
@@ -270,7 +314,18 @@ class Salon:
     async def deliver(self) -> DrainStats:
         """Drain the outbox once."""
         with self.session() as session:
-            return await self.outbox.drain(session, limit=10_000)
+            stats = await self.outbox.drain(session, limit=10_000)
+        self.metrics.delivered(stats)
+        return stats
+
+    def apply_retention(self, now: datetime | None = None) -> dict[str, int]:
+        """Clear personal data older than the ``privacy`` windows (rows changed per kind)."""
+        with self.session() as session:
+            cleared = apply_retention(session, self.settings.privacy, now or self.clock())
+        self.metrics.retained(cleared)
+        if any(cleared.values()):
+            log.info("retention: cleared %s", ", ".join(f"{k} {n}" for k, n in cleared.items()))
+        return cleared
 
     async def cycle(self, *, spikes_since: datetime | None = None) -> dict[str, Any]:
         """Poll every source until caught up, classify, triage, remind, look for spikes
@@ -290,42 +345,19 @@ class Salon:
             "delivery": delivered,
         }
 
-    def digest(self, end: datetime, out_dir: Path, *, enqueue: bool = False) -> DigestReport:
-        """Compute the week before ``end``, write it to ``out_dir``; optionally enqueue it."""
-        start = end - timedelta(days=7)
+    def digest(
+        self, now: datetime, out_dir: Path, *, enqueue: bool = False, so_far: bool = False
+    ) -> DigestReport:
+        """Compute the last complete week before ``now`` (``so_far``: this week up to ``now``)
+        in the institution's time zone, write it to ``out_dir``; optionally enqueue it for
+        staff (once per week: see :mod:`bot.digest_period`)."""
+        tz = ZoneInfo(self.settings.institution.timezone)
+        start, end = week_so_far(now, tz) if so_far else last_complete_week(now, tz)
         with self.session() as session:
-            digest = build_digest(
-                session,
-                self.settings.institution.name,
-                start,
-                end,
-                pseudonymise=self.settings.digest.pseudonymise,
-                min_intent_score=self.settings.nlp.min_intent_score,
-            )
+            digest = digest_for(session, self.settings, start, end)
             files = write_digest(digest, out_dir)
             if enqueue:
-                week = f"{start:%G-W%V}"
-                insert_ignoring_conflicts(
-                    session,
-                    OutboxItem,
-                    [
-                        {
-                            "key": f"digest:{week}",
-                            "kind": OutboxKind.DIGEST.value,
-                            "channel": "staff",
-                            "state": OutboxState.QUEUED.value,
-                            "priority": "normal",
-                            "payload": {
-                                "summary": render_markdown(digest, chart=None),
-                                "chart": str(files["chart"]),
-                                "week": week,
-                            },
-                            "attempts": 0,
-                            "next_attempt_at": self.clock(),
-                            "created_at": self.clock(),
-                        }
-                    ],
-                )
+                enqueue_digest(session, digest, files, self.clock())
                 session.commit()
         return DigestReport(digest, files)
 

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from bot.app import to_source
 from bot.errors import RuleError
 from bot.replies import ReplyBook
-from config.loader import format_validation_error
+from config.loader import format_validation_error, masked
 from config.settings import Settings, as_list, rule_path
 from config.taxonomy import Taxonomy
 from connectors.base import Capability, Connector
@@ -49,7 +49,7 @@ def check_settings(settings: Settings) -> list[str]:
     problems += _check_staff_bot(settings, readers)
     problems += _check_rules(settings, classes)
     problems += _check_taxonomy(settings)
-    return list(dict.fromkeys(problems))
+    return masked(list(dict.fromkeys(problems)), settings.substituted_values)
 
 
 def _check_staff_bot(settings: Settings, readers: dict[str, str]) -> list[str]:

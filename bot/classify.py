@@ -39,6 +39,7 @@ def classify_pending(
             .where(~col(Post.classified), ~col(Post.is_own))
             .order_by(col(Post.id))
             .limit(batch_size)
+            .with_for_update(skip_locked=True)  # PostgreSQL: workers take different batches
         ).all()
         if not posts:
             return total

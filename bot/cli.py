@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy import func, select
-from sqlmodel import col
 
+from bot.cli_db import db_app
 from bot.cli_nlp import nlp_app
+from bot.cli_ops import ops_app
+from bot.cli_options import DEFAULT_CONFIG, ConfigOption
 from bot.cli_rules import rules_app
 from bot.errors import SalonError
 from config.errors import ConfigError
 from config.loader import load_settings, packaged_text
-from config.settings import Settings
+from config.settings import LogFormat, Settings
 from connectors.errors import ConnectorError
 from nlp.errors import NlpError
 
@@ -34,14 +34,10 @@ app = typer.Typer(
 )
 app.add_typer(nlp_app)
 app.add_typer(rules_app)
+app.add_typer(ops_app)  # status, export, erase
+app.add_typer(db_app)  # upgrade, current, revision
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
-
-ConfigOption = Annotated[
-    Path,
-    typer.Option("--config", "-c", envvar="SALON_CONFIG", help="The YAML configuration file."),
-]
-DEFAULT_CONFIG = Path("salon.yaml")
 
 
 def _load(path: Path) -> Settings:
@@ -166,15 +162,33 @@ def poll(
 
 
 @app.command()
-def run(config: ConfigOption = DEFAULT_CONFIG) -> None:
+def run(
+    config: ConfigOption = DEFAULT_CONFIG,
+    log_format: Annotated[
+        LogFormat | None,
+        typer.Option(help="json, human, or auto: JSON lines unless stderr is a terminal."),
+    ] = None,
+    worker: Annotated[
+        bool,
+        typer.Option("--worker", help="One of several processes sharing a PostgreSQL database."),
+    ] = False,
+    lease_seconds: Annotated[
+        float,
+        typer.Option(min=5.0, help="--worker: how long a dead worker keeps its sources."),
+    ] = 60.0,
+) -> None:
     """Run as a service: scheduled polls, processing, delivery and the weekly digest."""
     from bot.app import Salon
+    from bot.logging_setup import configure_logging
     from bot.service import Service
+    from bot.workers import WorkerService, require_postgresql
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    service = Service(Salon(_load(config)))
+    settings = _load(config)
+    if worker:
+        require_postgresql(settings.database.url)
+    configure_logging(settings, log_format=log_format)
+    salon = Salon(settings)
+    service = WorkerService(salon, lease_seconds=lease_seconds) if worker else Service(salon)
     asyncio.run(service.run())
 
 
@@ -203,53 +217,6 @@ def digest(
             await salon.aclose()
 
     asyncio.run(go())
-
-
-@app.command()
-def status(config: ConfigOption = DEFAULT_CONFIG) -> None:
-    """Sources (last poll, failures, pause, requests this month), outbox counts, conversation
-    states and last week's response figures per channel."""
-    from rich.table import Table
-
-    from bot.app import Salon
-    from bot.conversations import state_counts
-    from bot.models import OutboxItem, SourceState
-    from bot.response_metrics import TABLE_HEADER, response_metrics, table_rows
-
-    settings = _load(config)
-    salon = Salon(settings, connectors={})
-    table = Table("source", "last success", "failures", "paused until", "requests (month)", "error")
-    with salon.session() as session:
-        states = {s.name: s for s in session.scalars(select(SourceState))}
-        for spec in settings.sources:
-            s = states.get(spec.name)
-            budget = f"/{spec.monthly_request_budget}" if spec.monthly_request_budget else ""
-            table.add_row(
-                spec.name,
-                f"{s.last_success_at:%Y-%m-%d %H:%M}" if s and s.last_success_at else "never",
-                str(s.consecutive_failures if s else 0),
-                f"{s.paused_until:%Y-%m-%d %H:%M}" if s and s.paused_until else "",
-                f"{s.requests_this_month if s else 0}{budget}",
-                (s.last_error or "") if s else "",
-            )
-        counts = session.execute(
-            select(col(OutboxItem.kind), col(OutboxItem.state), func.count()).group_by(
-                col(OutboxItem.kind), col(OutboxItem.state)
-            )
-        ).all()
-        conversations = state_counts(session)
-        now = salon.clock()
-        week = response_metrics(
-            session, now - timedelta(days=7), now, min_intent_score=settings.nlp.min_intent_score
-        )
-    console.print(table)
-    console.print("outbox: " + (", ".join(f"{k} {s}: {n}" for k, s, n in counts) or "empty"))
-    console.print("conversations: " + ", ".join(f"{k} {n}" for k, n in conversations.items()))
-    responses = Table(*TABLE_HEADER, title="Responses, last 7 days", title_justify="left")
-    for row in table_rows({"all": week.overall, **week.by_platform}, limit=20):
-        responses.add_row(*row)
-    console.print(responses)
-    salon.engine.dispose()
 
 
 def main() -> None:

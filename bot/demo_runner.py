@@ -38,6 +38,7 @@ class DemoSummary:
     alerts_delivered: int = 0
     replies_sent: int = 0
     unanswered: int = 0
+    connectors: list[str] = field(default_factory=list)  # the digest's key connectors
     reminders: int = 0  # reminders and escalations raised this run
     spikes: list[str] = field(default_factory=list)  # spike alerts raised this run
     warnings: list[str] = field(default_factory=list)
@@ -79,6 +80,7 @@ async def run_demo(out_dir: Path, console: Console, *, panels: int = 4) -> DemoS
         report = salon.digest(DEMO_CLOCK, out_dir)
         summary.files = report.files
         summary.unanswered = len(report.digest.unanswered)
+        summary.connectors = [c.name for c in report.digest.community.connectors]
     finally:
         await salon.aclose()
     summary.seconds = time.perf_counter() - started
@@ -103,6 +105,7 @@ def print_summary(summary: DemoSummary, console: Console) -> None:
     table.add_row("Staff alerts", f"{alerts} ({summary.alerts_delivered} delivered this run)")
     table.add_row("Replies", f"{drafts} drafted for approval, {sent} sent automatically")
     table.add_row("Unanswered questions", f"{summary.unanswered} in the digest week")
+    table.add_row("Key connectors", ", ".join(summary.connectors) or "none found")
     table.add_row("Reminders", f"{summary.reminders} raised this run (unanswered past the limit)")
     table.add_row("Spike alerts", "\n".join(summary.spikes) or "none raised this run")
     for name, path in summary.files.items():

@@ -1,18 +1,30 @@
-"""The weekly digest's figures, computed from the store in a few grouped queries."""
+"""The weekly digest's figures, computed from the store in a few grouped queries.
+
+What each section means is in ``docs/digest.md``. In short, for the window ``[start, end)``
+(a Monday-to-Sunday week in the institution's time zone, see :mod:`bot.digest_period`): public
+posts per channel and topic, sentiment per local day, response rate and times against the week
+before (:mod:`bot.response_metrics`), questions still waiting, top praise and complaints,
+suggestions, topics rising against the four weeks before, the week's spike alerts, and the
+community's groups and key connectors (:mod:`bot.community`).
+
+Abusive posts are counted, never quoted: they appear in no list, whatever the format.
+"""
 
 from __future__ import annotations
 
-import hashlib
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-import networkx as nx
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from bot.community import Community, describe_community
+from bot.digest_people import Namer
+from bot.digest_period import week_label, weeks_before
 from bot.models import (
     Author,
     Classification,
@@ -22,70 +34,130 @@ from bot.models import (
     Post,
 )
 from bot.response_metrics import ResponseMetrics, response_metrics
+from bot.spikes import NEGATIVE
+from config.settings import Settings
+
+SENTIMENTS = ("positive", "neutral", "negative")
+NO_TOPIC = "(none)"
+HISTORY_WEEKS = 4  # emerging topics: this week against the weekly mean of the 4 before
+EMERGING_MIN_POSTS = 3
+EMERGING_FACTOR = 2.0
+ENGAGEMENT = ("likes", "replies", "reposts", "quotes")
 
 
 @dataclass(slots=True)
-class KeyConnector:
-    """A community member who links otherwise separate groups."""
+class Item:
+    """A post quoted in the digest (never an abusive one)."""
 
-    handle: str
+    author: str
     platform: str
-    score: float
-    groups: int
+    text: str
+    url: str | None
+    created_at: datetime
+    topic: str | None
+    engagement: int
+
+
+@dataclass(slots=True)
+class EmergingTopic:
+    """A topic far above its usual weekly volume."""
+
+    topic: str
+    count: int
+    weekly_mean: float  # over the weeks of history before (up to four)
+    weeks: int
+
+
+@dataclass(slots=True)
+class SpikeNote:
+    """A spike alert raised for a window in the digest's week (see :mod:`bot.spikes`)."""
+
+    label: str  # "negative posts", "posts on exhibitions"
+    start: datetime
+    end: datetime
+    count: int
+    baseline: float
 
 
 @dataclass(slots=True)
 class Digest:
-    """Everything the weekly digest reports for ``start`` ≤ t < ``end``."""
+    """Everything the digest reports for ``start`` ≤ t < ``end``."""
 
     institution: str
     start: datetime
     end: datetime
+    timezone: str = "UTC"
     public_posts: int = 0
     own_posts: int = 0
+    abusive: int = 0  # counted, never quoted
     per_platform: dict[str, int] = field(default_factory=dict)
     per_topic: dict[str, int] = field(default_factory=dict)
     sentiment: dict[str, int] = field(default_factory=dict)
-    sentiment_by_day: dict[date, dict[str, int]] = field(default_factory=dict)
-    needing_answer: int = 0
-    answered: int = 0
-    median_response_hours: float | None = None
-    p90_response_hours: float | None = None
+    sentiment_by_day: dict[date, dict[str, int]] = field(default_factory=dict)  # local days
     previous_public_posts: int = 0
-    previous_response_rate: float | None = None
-    alerts: int = 0
-    replies_sent: int = 0
-    drafts_waiting: int = 0
-    unanswered: list[dict[str, Any]] = field(default_factory=list)
-    top_praise: list[dict[str, Any]] = field(default_factory=list)
-    top_complaints: list[dict[str, Any]] = field(default_factory=list)
-    suggestions: list[dict[str, Any]] = field(default_factory=list)
-    connectors: list[KeyConnector] = field(default_factory=list)
-    groups: list[list[str]] = field(default_factory=list)
-    responses: ResponseMetrics | None = None  # per channel and topic
-    spikes: list[dict[str, Any]] = field(default_factory=list)  # spike alerts of the week
+    previous_per_platform: dict[str, int] = field(default_factory=dict)
+    responses: ResponseMetrics | None = None  # overall, per channel and per topic
+    previous_responses: ResponseMetrics | None = None  # the week before
+    alerts: int = 0  # staff alerts about the week's posts (and spikes raised in it)
+    replies_sent: int = 0  # our automatic or approved replies to the week's posts, sent
+    drafts_waiting: int = 0  # drafted replies to the week's posts still waiting for approval
+    unanswered: list[Item] = field(default_factory=list)
+    top_praise: list[Item] = field(default_factory=list)
+    top_complaints: list[Item] = field(default_factory=list)
+    suggestions: list[Item] = field(default_factory=list)
+    emerging: list[EmergingTopic] = field(default_factory=list)
+    spikes: list[SpikeNote] = field(default_factory=list)
+    community: Community = field(default_factory=Community)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The institution's time zone."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def week(self) -> str:
+        """The ISO week of the start (``2026-W46``)."""
+        return week_label(self.start, self.tz)
+
+    @property
+    def needing_answer(self) -> int:
+        """Conversations with a question, complaint or request to us this week."""
+        return self.responses.overall.asked if self.responses else 0
+
+    @property
+    def answered(self) -> int:
+        """Of those, the ones we answered."""
+        return self.responses.overall.answered if self.responses else 0
 
     @property
     def response_rate(self) -> float | None:
         """Share of questions and complaints that got an answer from us."""
-        return self.answered / self.needing_answer if self.needing_answer else None
+        return self.responses.overall.response_rate if self.responses else None
+
+    @property
+    def median_response_hours(self) -> float | None:
+        """Median time to our first answer, in hours."""
+        return self.responses.overall.median_hours if self.responses else None
+
+    @property
+    def p90_response_hours(self) -> float | None:
+        """90th percentile of the time to our first answer, in hours."""
+        return self.responses.overall.p90_hours if self.responses else None
+
+    @property
+    def previous_response_rate(self) -> float | None:
+        """The response rate the week before."""
+        return self.previous_responses.overall.response_rate if self.previous_responses else None
+
+    @property
+    def previous_median_hours(self) -> float | None:
+        """The median time to first response the week before."""
+        return self.previous_responses.overall.median_hours if self.previous_responses else None
 
 
-def pseudonym(handle: str) -> str:
-    """A stable pseudonym for ``handle`` (for pseudonymised digests)."""
-    return "visitor-" + hashlib.sha256(handle.encode()).hexdigest()[:6]
-
-
-def _item(post: Post, author: Author, analysis: Classification, name: str) -> dict[str, Any]:
-    return {
-        "author": name,
-        "platform": post.platform,
-        "text": post.text if not analysis.is_abusive else "(abusive content withheld)",
-        "url": post.url,
-        "created_at": post.created_at,
-        "topic": analysis.top_topic,
-        "score": analysis.sentiment_score,
-    }
+def engagement(metrics: dict[str, Any]) -> int:
+    """Likes, replies, reposts and quotes of a post (what the platform reported)."""
+    return sum(max(0, int(metrics.get(name) or 0)) for name in ENGAGEMENT)
 
 
 def build_digest(
@@ -94,27 +166,82 @@ def build_digest(
     start: datetime,
     end: datetime,
     *,
-    pseudonymise: bool = False,
-    list_limit: int = 10,
+    timezone: str = "UTC",
+    namer: Namer | None = None,
+    list_limit: int = 5,
     min_intent_score: float = 0.5,
+    link_accounts: bool = True,
 ) -> Digest:
     """Compute the digest for the window ``[start, end)``."""
-    digest = Digest(institution=institution, start=start, end=end)
-    name_of = pseudonym if pseudonymise else (lambda handle: handle)
+    digest = Digest(institution=institution, start=start, end=end, timezone=timezone)
+    namer = namer or Namer()
     _response_figures(session, digest, min_intent_score)
-    waiting = digest.responses.waiting_posts() if digest.responses else set()
+    _posts(session, digest, namer, list_limit, min_intent_score)
+    _previous_volumes(session, digest)
+    _outbox_figures(session, digest)
+    _emerging(session, digest)
+    _spikes(session, digest)
+    digest.community = describe_community(session, end, namer, link_accounts=link_accounts)
+    return digest
+
+
+def namer_for(settings: Settings) -> Namer:
+    """How the configured digest names people (handles, or keyed pseudonyms)."""
+    digest = settings.digest
+    return Namer(
+        digest.pseudonymise,
+        digest.pseudonym_secret or settings.institution.name,
+        settings.institution.handles.values(),
+    )
+
+
+def digest_for(session: Session, settings: Settings, start: datetime, end: datetime) -> Digest:
+    """The digest of ``[start, end)`` as the configuration asks (time zone, pseudonyms)."""
+    return build_digest(
+        session,
+        settings.institution.name,
+        start,
+        end,
+        timezone=settings.institution.timezone,
+        namer=namer_for(settings),
+        min_intent_score=settings.nlp.min_intent_score,
+        link_accounts=settings.digest.link_accounts,
+    )
+
+
+def _response_figures(session: Session, digest: Digest, min_intent_score: float) -> None:
+    """Response rate and times this week and the week before (:mod:`bot.response_metrics`)."""
+    digest.responses = response_metrics(
+        session, digest.start, digest.end, min_intent_score=min_intent_score
+    )
+    before = weeks_before(digest.start, 1, digest.tz)
+    digest.previous_responses = response_metrics(
+        session, before, digest.start, min_intent_score=min_intent_score
+    )
+
+
+def _posts(
+    session: Session, digest: Digest, namer: Namer, list_limit: int, min_intent_score: float
+) -> None:
+    """Volumes, sentiment per day and the quoted lists, from the week's posts (one query)."""
     rows = session.execute(
         select(Post, Author, Classification)
         .join(Author, col(Author.id) == col(Post.author_id))
         .outerjoin(Classification, col(Classification.post_id) == col(Post.id))
-        .where(col(Post.created_at) >= start, col(Post.created_at) < end)
-        .order_by(col(Post.created_at))
+        .where(col(Post.created_at) >= digest.start, col(Post.created_at) < digest.end)
+        .order_by(col(Post.created_at), col(Post.id))
     ).all()
+    waiting = digest.responses.waiting_posts() if digest.responses else set()
     platforms: Counter[str] = Counter()
     topics: Counter[str] = Counter()
     sentiment: Counter[str] = Counter()
-    by_day: dict[date, Counter[str]] = defaultdict(Counter)
-    praise, complaints, suggestions, unanswered = [], [], [], []
+    by_day = {day: Counter[str]() for day in _days(digest)}
+    lists: dict[str, list[tuple[Post, Author, Classification]]] = {
+        "praise": [],
+        "complaint": [],
+        "suggestion": [],
+        "waiting": [],
+    }
     for post, author, analysis in rows:
         if post.is_own:
             digest.own_posts += 1
@@ -123,59 +250,135 @@ def build_digest(
         platforms[post.platform] += 1
         if analysis is None:
             continue
-        topics[analysis.top_topic or "(none)"] += 1
+        topics[analysis.top_topic or NO_TOPIC] += 1
         sentiment[analysis.sentiment] += 1
-        by_day[post.created_at.date()][analysis.sentiment] += 1
-        intents = {k for k, v in analysis.intents.items() if float(v) >= 0.5}
-        item = _item(post, author, analysis, name_of(author.handle))
+        by_day.setdefault(post.created_at.astimezone(digest.tz).date(), Counter())[
+            analysis.sentiment
+        ] += 1
         if analysis.is_abusive:
+            digest.abusive += 1
             continue
-        if "praise" in intents:
-            praise.append(item)
-        if "complaint" in intents:
-            complaints.append(item)
-        if "suggestion" in intents:
-            suggestions.append(item)
+        if not post.text.strip():  # erased at the author's request
+            continue
+        intents = {k for k, v in analysis.intents.items() if float(v) >= min_intent_score}
+        for intent in intents & {"praise", "complaint", "suggestion"}:
+            lists[intent].append((post, author, analysis))
         if post.id in waiting:
-            unanswered.append(item)
+            lists["waiting"].append((post, author, analysis))
     digest.per_platform = dict(platforms.most_common())
     digest.per_topic = dict(topics.most_common())
-    digest.sentiment = {k: sentiment.get(k, 0) for k in ("positive", "neutral", "negative")}
+    digest.sentiment = {k: sentiment.get(k, 0) for k in SENTIMENTS}
     digest.sentiment_by_day = {day: dict(c) for day, c in sorted(by_day.items())}
-    digest.top_praise = sorted(praise, key=lambda i: -i["score"])[:list_limit]
-    digest.top_complaints = sorted(complaints, key=lambda i: i["score"])[:list_limit]
-    digest.suggestions = suggestions[:list_limit]
-    digest.unanswered = unanswered[: list_limit * 3]
-    _outbox_figures(session, digest)
-    _spikes(session, digest)
-    digest.previous_public_posts = (
-        session.scalar(
-            select(func.count())
-            .select_from(Post)
-            .where(
-                col(Post.created_at) >= start - timedelta(days=7),
-                col(Post.created_at) < start,
-                ~col(Post.is_own),
+    quoted = [entry for entries in lists.values() for entry in entries]
+    namer.learn_mentions(session, ((post.platform, post.text) for post, _, _ in quoted))
+
+    def items(entries: list[tuple[Post, Author, Classification]], limit: int) -> list[Item]:
+        return [
+            Item(
+                author=namer.name(author),
+                platform=post.platform,
+                text=namer.text(post.platform, post.text),
+                url=namer.url(author, post.url),
+                created_at=post.created_at,
+                topic=analysis.top_topic,
+                engagement=engagement(post.metrics),
             )
+            for post, author, analysis in entries[:limit]
+        ]
+
+    def most_engaging(
+        entries: list[tuple[Post, Author, Classification]],
+    ) -> list[tuple[Post, Author, Classification]]:
+        return sorted(
+            entries, key=lambda e: (-engagement(e[0].metrics), -e[0].created_at.timestamp())
         )
-        or 0
-    )
-    digest.connectors, digest.groups = key_connectors(session, start, end, name_of)
-    return digest
+
+    digest.top_praise = items(most_engaging(lists["praise"]), list_limit)
+    digest.top_complaints = items(most_engaging(lists["complaint"]), list_limit)
+    digest.suggestions = items(most_engaging(lists["suggestion"]), list_limit)
+    digest.unanswered = items(lists["waiting"], list_limit * 2)  # the longest waiting first
 
 
-def _response_figures(session: Session, digest: Digest, min_intent_score: float) -> None:
-    """Response rate and times this week and last (see :mod:`bot.response_metrics`)."""
-    metrics = response_metrics(session, digest.start, digest.end, min_intent_score=min_intent_score)
-    digest.responses = metrics
-    digest.needing_answer, digest.answered = metrics.overall.asked, metrics.overall.answered
-    digest.median_response_hours = metrics.overall.median_hours
-    digest.p90_response_hours = metrics.overall.p90_hours
-    week = timedelta(days=7)
-    previous = response_metrics(
-        session, digest.start - week, digest.start, min_intent_score=min_intent_score
-    )
-    digest.previous_response_rate = previous.overall.response_rate
+def _days(digest: Digest) -> list[date]:
+    """The local days of the window (so a quiet day shows as zero)."""
+    first = digest.start.astimezone(digest.tz).date()
+    last = (digest.end - timedelta(microseconds=1)).astimezone(digest.tz).date()
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _previous_volumes(session: Session, digest: Digest) -> None:
+    """Public posts per channel the week before (one grouped query)."""
+    before = weeks_before(digest.start, 1, digest.tz)
+    rows = session.execute(
+        select(col(Post.platform), func.count())
+        .where(
+            col(Post.created_at) >= before,
+            col(Post.created_at) < digest.start,
+            ~col(Post.is_own),
+        )
+        .group_by(col(Post.platform))
+    ).all()
+    digest.previous_per_platform = {platform: n for platform, n in rows}
+    digest.previous_public_posts = sum(digest.previous_per_platform.values())
+
+
+def _count_if(*conditions: Any) -> Any:
+    """``COUNT`` of the rows meeting every condition (portable: no ``FILTER`` clause)."""
+    return func.count(case((and_(*conditions), 1)))
+
+
+def _outbox_figures(session: Session, digest: Digest) -> None:
+    """Staff alerts, replies sent and drafts waiting about the week's posts (an alert without
+    a post, such as a spike's, counts in the week it was raised): one query."""
+    when = func.coalesce(col(Post.created_at), col(OutboxItem.created_at))
+    reply = col(OutboxItem.kind) == OutboxKind.REPLY.value
+    alerts, sent, drafts = session.execute(
+        select(
+            _count_if(col(OutboxItem.kind) == OutboxKind.ALERT.value),
+            _count_if(reply, col(OutboxItem.state) == OutboxState.SENT.value),
+            _count_if(reply, col(OutboxItem.state) == OutboxState.DRAFT.value),
+        )
+        .select_from(OutboxItem)
+        .outerjoin(Post, col(Post.id) == col(OutboxItem.post_id))
+        .where(when >= digest.start, when < digest.end)
+    ).one()
+    digest.alerts, digest.replies_sent, digest.drafts_waiting = alerts, sent, drafts
+
+
+def _emerging(session: Session, digest: Digest) -> None:
+    """Topics at least :data:`EMERGING_MIN_POSTS` this week and :data:`EMERGING_FACTOR` times
+    their weekly mean over the (up to four) weeks before that the store has data for."""
+    bounds = [weeks_before(digest.start, w, digest.tz) for w in range(HISTORY_WEEKS, 0, -1)]
+    earliest = session.scalar(select(func.min(col(Post.created_at))).where(~col(Post.is_own)))
+    if earliest is None:
+        return
+    history = [b for b in bounds if weeks_before(b, -1, digest.tz) > earliest]
+    if not history:
+        return  # no week before this one to compare with
+    created = col(Post.created_at)
+    this_week = and_(created >= digest.start, created < digest.end)
+    rows = session.execute(
+        select(
+            col(Classification.top_topic),
+            _count_if(this_week),
+            _count_if(created < digest.start),
+        )
+        .join(Post, col(Post.id) == col(Classification.post_id))
+        .where(
+            ~col(Post.is_own),
+            col(Classification.top_topic).is_not(None),
+            created >= history[0],
+            created < digest.end,
+        )
+        .group_by(col(Classification.top_topic))
+    ).all()
+    weeks = len(history)
+    found = []
+    for topic, count, before in rows:
+        mean = before / weeks
+        if count >= EMERGING_MIN_POSTS and count >= EMERGING_FACTOR * mean and count > mean:
+            found.append(EmergingTopic(str(topic), count, mean, weeks))
+    digest.emerging = sorted(found, key=lambda e: (-(e.count + 1) / (e.weekly_mean + 1), e.topic))
 
 
 def _spikes(session: Session, digest: Digest) -> None:
@@ -189,64 +392,15 @@ def _spikes(session: Session, digest: Digest) -> None:
         .order_by(col(OutboxItem.key))
     )
     for payload in payloads:
-        window = datetime.fromisoformat(str(payload.get("window_start")))
-        if digest.start <= window < digest.end:
-            digest.spikes.append(payload)
-
-
-def _outbox_figures(session: Session, digest: Digest) -> None:
-    items = session.execute(
-        select(col(OutboxItem.kind), col(OutboxItem.state), col(OutboxItem.created_at)).where(
-            col(OutboxItem.created_at) >= digest.start - timedelta(days=30)
-        )
-    ).all()
-    for kind, state, _created in items:
-        if kind == OutboxKind.ALERT.value:
-            digest.alerts += 1
-        elif kind == OutboxKind.REPLY.value and state == OutboxState.SENT.value:
-            digest.replies_sent += 1
-        elif kind == OutboxKind.REPLY.value and state == OutboxState.DRAFT.value:
-            digest.drafts_waiting += 1
-
-
-def key_connectors(
-    session: Session, start: datetime, end: datetime, name_of: Any, *, top: int = 5
-) -> tuple[list[KeyConnector], list[list[str]]]:
-    """Bridges in the reply graph of the public: high betweenness, touching several groups."""
-    parent = aliased(Post)
-    parent_author = aliased(Author)
-    edges = session.execute(
-        select(col(Author.handle), col(Author.platform), col(parent_author.handle))
-        .select_from(Post)
-        .join(Author, col(Author.id) == col(Post.author_id))
-        .join(parent, col(parent.key) == col(Post.in_reply_to_key))
-        .join(parent_author, col(parent_author.id) == col(parent.author_id))
-        .where(
-            col(Post.created_at) >= start - timedelta(days=21),
-            col(Post.created_at) < end,
-            ~col(Author.is_self),
-            ~col(parent_author.is_self),
-        )
-    ).all()
-    graph: nx.Graph = nx.Graph()
-    platform_of: dict[str, str] = {}
-    for source, platform, target in edges:
-        if source != target:
-            graph.add_edge(source, target)
-            platform_of.setdefault(source, platform)
-    if graph.number_of_nodes() < 3:
-        return [], []
-    communities = [set(c) for c in nx.algorithms.community.greedy_modularity_communities(graph)]
-    group_of = {node: i for i, group in enumerate(communities) for node in group}
-    centrality = nx.betweenness_centrality(graph)
-    bridges = []
-    for node, score in sorted(centrality.items(), key=lambda kv: -kv[1]):
-        touched = {group_of[n] for n in graph.neighbors(node)} | {group_of[node]}
-        if score > 0 and len(touched) > 1:
-            bridges.append(
-                KeyConnector(name_of(node), platform_of.get(node, "?"), score, len(touched))
-            )
-        if len(bridges) == top:
-            break
-    groups = [sorted(name_of(n) for n in group)[:8] for group in communities if len(group) >= 3]
-    return bridges, groups
+        try:
+            start = datetime.fromisoformat(str(payload["window_start"]))
+            end = datetime.fromisoformat(str(payload["window_end"]))
+            count, baseline = int(payload["count"]), float(payload["baseline"])
+        except (KeyError, TypeError, ValueError):
+            continue  # redacted by the retention policy, or from an older version
+        if not digest.start <= start < digest.end:
+            continue
+        subject = str(payload.get("subject"))
+        label = "negative posts" if subject == NEGATIVE else f"posts on {subject}"
+        digest.spikes.append(SpikeNote(label, start, end, count, baseline))
+    digest.spikes.sort(key=lambda s: (s.start, s.label))

@@ -1,205 +1,337 @@
-"""The digest as Markdown, HTML and a PNG chart (matplotlib, headless)."""
+"""The digest as Markdown, HTML and a compact Telegram text; its charts are in
+:mod:`bot.digest_charts`.
+
+The three renderings share one outline (:func:`sections`), so they say the same thing. Outside
+text (posts, handles, topics) is cleaned of control and bidi characters everywhere, escaped
+for Markdown (backslashes) and HTML (Jinja2 autoescape), and links are kept only if they are
+http(s). Abusive posts are never in the outline: :mod:`bot.digest` only counts them.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 from jinja2 import Environment, select_autoescape
 
-from bot.digest import Digest
+from bot.community import Group, KeyConnector
+from bot.digest import Digest, Item
+from bot.digest_charts import caption, render_charts
 from bot.response_metrics import TABLE_HEADER, format_hours, format_rate, table_rows
+from bot.safe_text import clean, one_line
 
-SENTIMENT_COLOURS = {"positive": "#2e7d32", "neutral": "#9e9e9e", "negative": "#c62828"}
-
+TEXT_LIMIT = 160  # characters of a post quoted in Markdown and HTML
+COMPACT_TEXT = 80  # … in the Telegram message
+COMPACT_ITEMS = 3  # items per list in the Telegram message
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~&!])")
 
 _pct, _hours = format_rate, format_hours
 
 
-def _short(text: str, limit: int = 160) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+@dataclass(slots=True)
+class Entry:
+    """One line of a section: a bold lead (a name), text and an optional link."""
+
+    text: str
+    lead: str = ""
+    url: str | None = None
+
+
+@dataclass(slots=True)
+class Section:
+    """A titled part of the digest: lines, or a table."""
+
+    title: str
+    entries: list[Entry] = field(default_factory=list)
+    header: Sequence[str] = ()
+    rows: list[Sequence[str]] = field(default_factory=list)
+    empty: str = "none"
+
+
+def safe_url(url: object) -> str | None:
+    """``url`` if it is an http(s) link, with characters that could end it percent-encoded."""
+    target = clean(url or "").strip()
+    if not re.match(r"https?://", target, re.IGNORECASE) or len(target) > 1000:
+        return None
+    return quote(target, safe=":/?#@!$&'*+,;=%-._~[]")
+
+
+def md(text: object) -> str:
+    """Outside text for Markdown: cleaned, one line, every markup character escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(clean(text).split()))
+
+
+def _local(d: Digest, at: datetime, fmt: str = "%a %d %b %H:%M") -> str:
+    return at.astimezone(d.tz).strftime(fmt)
+
+
+def period(d: Digest) -> str:
+    """``Mon 09 Nov – Sun 15 Nov 2026`` for a whole week (it ends at Monday 00:00), else up to
+    the end's time (the week so far)."""
+    first = _local(d, d.start, "%a %d %b")
+    if d.end.astimezone(d.tz).time() == time(0):
+        return f"{first} – {_local(d, d.end - timedelta(microseconds=1), '%a %d %b %Y')}"
+    return f"{first} – {_local(d, d.end, '%a %d %b %Y %H:%M')}"
+
+
+def _versus(now: str, before: str) -> str:
+    return f"{now} (last week {before})"
 
 
 def headline(d: Digest) -> list[tuple[str, str]]:
     """The key figures, as (label, value) pairs."""
     return [
-        ("Public posts", f"{d.public_posts} (last week {d.previous_public_posts})"),
+        ("Public posts", _versus(str(d.public_posts), str(d.previous_public_posts))),
         ("Our posts and replies", str(d.own_posts)),
-        ("Questions & complaints", str(d.needing_answer)),
-        ("Response rate", f"{_pct(d.response_rate)} (last week {_pct(d.previous_response_rate)})"),
+        ("Questions & complaints to us", str(d.needing_answer)),
+        ("Response rate", _versus(_pct(d.response_rate), _pct(d.previous_response_rate))),
         (
-            "Time to first response",
-            f"median {_hours(d.median_response_hours)}, 90% within {_hours(d.p90_response_hours)}",
+            "Median time to first response",
+            _versus(_hours(d.median_response_hours), _hours(d.previous_median_hours)),
         ),
+        ("90% answered within", _hours(d.p90_response_hours)),
         ("Staff alerts", str(d.alerts)),
         ("Replies sent / drafts waiting", f"{d.replies_sent} / {d.drafts_waiting}"),
+        ("Abusive posts (counted, not quoted)", str(d.abusive)),
     ]
 
 
-def response_rows(d: Digest) -> list[tuple[str, list[tuple[str, ...]]]]:
-    """Response figures per channel and per topic (the busiest topics), as tables."""
-    if d.responses is None:
-        return []
-    return [
-        ("Response by channel", table_rows(d.responses.by_platform)),
-        ("Response by topic", table_rows(d.responses.by_topic)),
+def _item(d: Digest, item: Item, limit: int, since: bool = False) -> Entry:
+    when = f", waiting since {_local(d, item.created_at)}" if since else ""
+    return Entry(
+        f"on {item.platform}{when}: {one_line(item.text, limit)}", item.author, safe_url(item.url)
+    )
+
+
+def _group_text(group: Group) -> str:
+    topics = ", ".join(f"{t} ({n})" for t, n in group.topics) or "no particular topic"
+    return (
+        f"{group.size} people on {', '.join(group.platforms)}; talk about {topics};"
+        f" e.g. {', '.join(group.members)}"
+    )
+
+
+def _connector_text(c: KeyConnector) -> str:
+    groups = ", ".join(f"{label} ({n})" for label, n in c.links.items())
+    return (
+        f"on {', '.join(c.platforms)}: talks with {sum(c.links.values())} people in groups"
+        f" {groups} · betweenness {c.score:.2f}"
+    )
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def sections(d: Digest, limit: int = TEXT_LIMIT) -> list[Section]:
+    """The digest's outline, after the headline figures: every section in reading order."""
+    channels = [
+        Entry(f"{name}: {n} (last week {d.previous_per_platform.get(name, 0)})")
+        for name, n in d.per_platform.items()
     ]
-
-
-def spike_lines(d: Digest) -> list[str]:
-    """One line per spike alert of the week."""
-    return [
-        f"{s.get('author')} from {s.get('window_start', '')[:16].replace('T', ' ')} UTC"
-        f" ({s.get('why')})"
-        for s in d.spikes
+    days = [
+        (f"{day:%a %d %b}", *(str(c.get(s, 0)) for s in ("positive", "neutral", "negative")))
+        for day, c in d.sentiment_by_day.items()
     ]
+    out = [
+        Section("Channels", channels),
+        Section("Topics", [Entry(f"{k}: {v}") for k, v in d.per_topic.items()]),
+        Section(
+            "Sentiment per day",
+            header=("", "positive", "neutral", "negative"),
+            rows=list(days),
+        ),
+    ]
+    if d.responses is not None:
+        out.append(
+            Section(
+                "Response by channel",
+                header=TABLE_HEADER,
+                rows=list(table_rows(d.responses.by_platform)),
+            )
+        )
+        out.append(
+            Section(
+                "Response by topic",
+                header=TABLE_HEADER,
+                rows=list(table_rows(d.responses.by_topic)),
+            )
+        )
+    out += [
+        Section(
+            "Emerging topics",
+            [
+                Entry(f"{e.topic}: {e.count} (usually {e.weekly_mean:.1f} a week)")
+                for e in d.emerging
+            ],
+        ),
+        Section(
+            "Spikes",
+            [
+                Entry(
+                    f"{s.label}: {s.count} from {_local(d, s.start)} to {_local(d, s.end, '%H:%M')}"
+                    f" (usually {s.baseline:.1f})"
+                )
+                for s in d.spikes
+            ],
+        ),
+        Section(
+            "Waiting for an answer",
+            [_item(d, i, limit, since=True) for i in d.unanswered],
+            empty="nothing: every question and complaint got an answer",
+        ),
+        Section("Top praise", [_item(d, i, limit) for i in d.top_praise]),
+        Section("Top complaints", [_item(d, i, limit) for i in d.top_complaints]),
+        Section("Suggestions", [_item(d, i, limit) for i in d.suggestions]),
+        Section(
+            "Key connectors",
+            [Entry(_connector_text(c), c.name) for c in d.community.connectors],
+            empty="nobody links separate groups this week",
+        ),
+        Section(
+            "Groups",
+            [Entry(_group_text(g), f"Group {g.label}") for g in d.community.groups],
+            empty="not enough conversation between members to see groups",
+        ),
+    ]
+    return out
 
 
-def render_markdown(d: Digest, chart: str | None = "digest.png") -> str:
-    """The digest as Markdown."""
+def render_markdown(d: Digest, charts: Sequence[str] = ()) -> str:
+    """The digest as Markdown (``charts``: image file names to show after the figures)."""
     lines = [
-        f"# {d.institution}: weekly digest",
-        f"{d.start:%A %d %B %Y} – {d.end:%A %d %B %Y}",
+        f"# {md(d.institution)}: weekly digest",
+        f"Week {d.week}: {period(d)}",
         "",
         "| | |",
         "|---|---|",
         *[f"| {label} | {value} |" for label, value in headline(d)],
         "",
     ]
-    if chart:
-        lines += [f"![Charts]({chart})", ""]
-    lines += ["## Channels", *[f"- {k}: {v}" for k, v in d.per_platform.items()], ""]
-    lines += ["## Topics", *[f"- {k}: {v}" for k, v in d.per_topic.items()], ""]
-    lines += ["## Sentiment", *[f"- {k}: {v}" for k, v in d.sentiment.items()], ""]
-    for title, rows in response_rows(d):
-        lines += [f"## {title}", "| " + " | ".join(TABLE_HEADER) + " |", "|---" * 6 + "|"]
-        lines += ["| " + " | ".join(row) + " |" for row in rows] + [""]
-    lines += ["## Spikes", *[f"- {line}" for line in spike_lines(d) or ["none"]], ""]
-    sections = [
-        ("Unanswered questions and complaints", d.unanswered),
-        ("Top praise", d.top_praise),
-        ("Top complaints", d.top_complaints),
-        ("Suggestions", d.suggestions),
-    ]
-    for title, items in sections:
-        lines.append(f"## {title}")
-        if not items:
-            lines.append("- none")
-        for item in items:
-            link = f" ([link]({item['url']}))" if item.get("url") else ""
-            lines.append(
-                f"- **{item['author']}** on {item['platform']}: {_short(item['text'])}{link}"
-            )
+    for name in charts:
+        lines += [f"![{caption(name)}]({quote(name)})", ""]
+    for section in sections(d):
+        lines.append(f"## {section.title}")
+        if section.header:
+            lines += ["| " + " | ".join(section.header) + " |", "|---" * len(section.header) + "|"]
+            lines += ["| " + " | ".join(md(cell) for cell in row) + " |" for row in section.rows]
+        for e in section.entries:
+            lead = f"**{md(e.lead)}** " if e.lead else ""
+            link = f" ([link]({e.url}))" if e.url else ""
+            lines.append(f"- {lead}{md(e.text)}{link}")
+        if not section.entries and not section.rows:
+            lines.append(f"- {section.empty}")
         lines.append("")
-    lines.append("## Key connectors")
-    if not d.connectors:
-        lines.append("- not enough conversation between members this week")
-    for c in d.connectors:
-        lines.append(f"- **{c.handle}** ({c.platform}) links {c.groups} groups")
-    for i, group in enumerate(d.groups, start=1):
-        lines.append(f"- group {i}: {', '.join(group)}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines)
 
 
 _HTML = Environment(autoescape=select_autoescape(default=True)).from_string(
     """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ d.institution }}: weekly digest</title>
-<style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:auto;padding:1rem;line-height:1.4}
-table{border-collapse:collapse}td{padding:.2rem .6rem;border-bottom:1px solid #ddd}
-img{max-width:100%}li{margin:.3rem 0}</style></head><body>
+<style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:auto;padding:1rem}
+body{line-height:1.4}table{border-collapse:collapse}img{max-width:100%}li{margin:.3rem 0}
+td,th{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:left}</style></head><body>
 <h1>{{ d.institution }}: weekly digest</h1>
-<p>{{ d.start.strftime('%A %d %B %Y') }} – {{ d.end.strftime('%A %d %B %Y') }}</p>
+<p>Week {{ d.week }}: {{ period }}</p>
 <table>{% for label, value in figures %}<tr><td>{{ label }}</td><td><b>{{ value }}</b></td></tr>
 {% endfor %}</table>
-{% if chart %}<p><img src="{{ chart }}" alt="Volumes, topics and sentiment this week"></p>
-{% endif %}
-{% for title, rows in responses %}<h2>{{ title }}</h2><table>
-<tr>{% for h in header %}<td><b>{{ h }}</b></td>{% endfor %}</tr>
-{% for row in rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>
-{% endfor %}</table>{% endfor %}
-<h2>Spikes</h2><ul>{% for line in spikes %}<li>{{ line }}</li>
-{% else %}<li>none</li>{% endfor %}</ul>
-{% for title, items in sections %}<h2>{{ title }}</h2><ul>
-{% for i in items %}<li><b>{{ i.author }}</b> on {{ i.platform }}: {{ short(i.text) }}
-{% if i.url %}<a href="{{ i.url }}">link</a>{% endif %}</li>{% else %}<li>none</li>{% endfor %}
-</ul>{% endfor %}
-<h2>Key connectors</h2><ul>{% for c in d.connectors %}
-<li><b>{{ c.handle }}</b> ({{ c.platform }}) links {{ c.groups }} groups</li>
-{% else %}<li>not enough conversation between members this week</li>{% endfor %}</ul>
-</body></html>
+{% for src, alt in charts %}<p><img src="{{ src }}" alt="{{ alt }}"></p>
+{% endfor %}
+{% for s in sections %}<h2>{{ s.title }}</h2>
+{% if s.header %}<table><tr>{% for h in s.header %}<th>{{ h }}</th>{% endfor %}</tr>
+{% for row in s.rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>
+{% endfor %}</table>{% endif %}
+{% if s.entries or not s.rows %}<ul>{% for e in s.entries %}<li>
+{%- if e.lead %}<b>{{ e.lead }}</b> {% endif %}{{ e.text }}
+{%- if e.url %} <a href="{{ e.url }}" rel="nofollow noopener">link</a>{% endif %}</li>
+{% else %}<li>{{ s.empty }}</li>{% endfor %}</ul>{% endif %}
+{% endfor %}</body></html>
 """
 )
 
 
-def render_html(d: Digest, chart: str | None = "digest.png") -> str:
-    """The digest as a self-contained HTML page (all text escaped)."""
-    sections = [
-        ("Unanswered questions and complaints", d.unanswered),
-        ("Top praise", d.top_praise),
-        ("Top complaints", d.top_complaints),
-        ("Suggestions", d.suggestions),
-    ]
+def render_html(d: Digest, charts: Sequence[str] = ()) -> str:
+    """The digest as a self-contained HTML page (all outside text escaped)."""
     return _HTML.render(
         d=d,
+        period=period(d),
         figures=headline(d),
-        chart=chart,
-        sections=sections,
-        short=_short,
-        responses=response_rows(d),
-        header=TABLE_HEADER,
-        spikes=spike_lines(d),
+        charts=[(name, caption(name)) for name in charts],
+        sections=sections(d),
     )
 
 
-def render_chart(d: Digest, path: Path) -> Path:
-    """Four panels, readable on a phone: channels, topics, sentiment per day, response."""
-    fig, axes = plt.subplots(2, 2, figsize=(10, 10), dpi=100)
-    ax = axes[0][0]
-    ax.bar(list(d.per_platform), list(d.per_platform.values()), color="#1565c0")
-    ax.set_title("Posts per channel")
-    ax = axes[0][1]
-    topics = [(k, v) for k, v in d.per_topic.items() if k != "(none)"][:8][::-1]
-    ax.barh([k for k, _ in topics], [v for _, v in topics], color="#6a1b9a")
-    ax.set_title("Top topics")
-    ax = axes[1][0]
-    days = list(d.sentiment_by_day)
-    bottom = [0] * len(days)
-    for label, colour in SENTIMENT_COLOURS.items():
-        values = [d.sentiment_by_day[day].get(label, 0) for day in days]
-        ax.bar([f"{day:%a %d}" for day in days], values, bottom=bottom, color=colour, label=label)
-        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-    ax.set_title("Sentiment per day")
-    ax.set_ylim(0, max(bottom, default=0) * 1.25 + 1)  # room above the bars for the legend
-    ax.legend(loc="upper left", fontsize=8, ncols=3)
-    ax.tick_params(axis="x", labelrotation=45)
-    ax = axes[1][1]
-    answered, waiting = d.answered, d.needing_answer - d.answered
-    ax.pie(
-        [max(answered, 0), max(waiting, 0)] if d.needing_answer else [1],
-        labels=["answered", "unanswered"] if d.needing_answer else ["no questions"],
-        colors=["#2e7d32", "#c62828"] if d.needing_answer else ["#9e9e9e"],
-        autopct="%1.0f%%" if d.needing_answer else None,
+def render_text(d: Digest, title: str = "weekly digest") -> str:
+    """The compact plain-text version for a Telegram message (sent without formatting, so
+    nothing in it can be taken as markup)."""
+    lines = [
+        f"📊 {one_line(d.institution, 80)}: {title}",
+        f"Week {d.week}: {period(d)}",
+        "",
+        f"{d.public_posts} public posts (last week {d.previous_public_posts}),"
+        f" {d.own_posts} of ours",
+        f"Answered {_pct(d.response_rate)} of {d.needing_answer} questions & complaints"
+        f" (last week {_pct(d.previous_response_rate)}), median"
+        f" {_hours(d.median_response_hours)} (last week {_hours(d.previous_median_hours)})",
+        "Sentiment: " + " · ".join(f"{k} {v}" for k, v in d.sentiment.items()),
+    ]
+    if d.abusive:
+        lines.append(f"Abusive posts: {d.abusive} (not quoted)")
+    if d.per_platform:
+        lines.append("Channels: " + " · ".join(f"{k} {v}" for k, v in d.per_platform.items()))
+    topics = [(k, v) for k, v in d.per_topic.items() if k != "(none)"][:6]
+    if topics:
+        lines.append("Topics: " + " · ".join(f"{one_line(k, 40)} {v}" for k, v in topics))
+    if d.emerging:
+        lines.append(
+            "🆕 Rising: "
+            + " · ".join(f"{e.topic} {e.count} (usually {e.weekly_mean:.1f})" for e in d.emerging)
+        )
+    for s in d.spikes:
+        lines.append(f"⚡ Spike: {s.label}, {s.count} from {_local(d, s.start)}")
+    lists = (
+        ("⏳ Waiting for an answer", d.unanswered),
+        ("👍 Praise", d.top_praise),
+        ("👎 Complaints", d.top_complaints),
+        ("💡 Suggestions", d.suggestions),
     )
-    ax.set_title("Questions & complaints answered")
-    fig.suptitle(f"{d.institution}: {d.start:%d %b} – {d.end:%d %b %Y}")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png")
-    plt.close(fig)
-    return path
+    for heading, items in lists:
+        if not items:
+            continue
+        more = f" (+{len(items) - COMPACT_ITEMS} more)" if len(items) > COMPACT_ITEMS else ""
+        lines += ["", heading + more]
+        for item in items[:COMPACT_ITEMS]:
+            url = safe_url(item.url)
+            lines.append(
+                f"• {one_line(item.author, 40)} on {item.platform}:"
+                f" {one_line(item.text, COMPACT_TEXT)}" + (f" {url}" if url else "")
+            )
+    if d.community.connectors:
+        lines += ["", "🔗 Key connectors (they link groups of people who rarely talk)"]
+        for c in d.community.connectors[:COMPACT_ITEMS]:
+            lines.append(
+                f"• {one_line(c.name, 40)} ({', '.join(c.platforms)}): groups " + ", ".join(c.links)
+            )
+        shown = {label for c in d.community.connectors[:COMPACT_ITEMS] for label in c.links}
+        for g in d.community.groups:
+            if g.label in shown:
+                about = ", ".join(t for t, _ in g.topics) or "no particular topic"
+                lines.append(f"   group {g.label}: {g.size} people; {about}")
+    return "\n".join(lines) + "\n"
 
 
 def write_digest(d: Digest, out_dir: Path) -> dict[str, Path]:
-    """Write ``digest.md``, ``digest.html`` and ``digest.png`` into ``out_dir``."""
+    """Write ``digest.md``, ``digest.html`` and the chart PNGs into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    chart = render_chart(d, out_dir / "digest.png")
-    md = out_dir / "digest.md"
-    md.write_text(render_markdown(d, chart.name), encoding="utf-8")
-    html = out_dir / "digest.html"
-    html.write_text(render_html(d, chart.name), encoding="utf-8")
-    return {"markdown": md, "html": html, "chart": chart}
+    charts = render_charts(d, out_dir)
+    names = [path.name for path in charts.values()]
+    md_path = out_dir / "digest.md"
+    md_path.write_text(render_markdown(d, names), encoding="utf-8")
+    html_path = out_dir / "digest.html"
+    html_path.write_text(render_html(d, names), encoding="utf-8")
+    return {"markdown": md_path, "html": html_path, **charts}

@@ -10,6 +10,14 @@ from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+# Named constraints, so that a migration can alter them on every backend (SQLite's batch mode).
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
 
 def utcnow() -> datetime:
     """The current time, aware UTC."""
@@ -103,6 +111,10 @@ class Author(SQLModel, table=True):
     followers: int | None = None
     opted_out: bool = False
     first_seen_at: datetime | None = time_column()
+    # privacy (bot/privacy.py): handle and name replaced by a pseudonym (retention or erasure);
+    # erased on request: their posts, past and future, are kept without text, raw or URL
+    pseudonymised: bool = False
+    erased: bool = False
 
 
 class Conversation(SQLModel, table=True):
@@ -257,3 +269,17 @@ class Flag(SQLModel, table=True):
     enabled: bool = False
     set_by: str | None = None
     set_at: datetime | None = time_column()
+
+
+class Lease(SQLModel, table=True):
+    """A periodic job (``source:<name>``) that one worker at a time may run (bot/leases.py).
+
+    ``holder`` runs it until ``until``; the job is next due at ``due_at``. A worker that dies
+    leaves its lease to expire, and another takes the job over.
+    """
+
+    name: str = Field(primary_key=True)
+    holder: str | None = None
+    until: datetime | None = time_column()
+    due_at: datetime | None = time_column()
+    runs: int = 0  # times the job was claimed

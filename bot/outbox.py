@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
@@ -123,6 +123,12 @@ class DrainStats:
     failed: int = 0
     reconciled: int = 0
     held: int = 0
+    by_kind: Counter[tuple[str, str]] = field(default_factory=Counter)  # (kind, outcome)
+
+    def count(self, outcome: str, kind: str) -> None:
+        """One more item of ``kind`` with ``outcome`` (sent, retried, failed, reconciled, held)."""
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        self.by_kind[(kind, outcome)] += 1
 
 
 def incoming_post(post: Post, author: Author) -> IncomingPost:
@@ -172,12 +178,40 @@ class Outbox:
         self.clock = clock
 
     def claim(self, session: Session, item: OutboxItem) -> bool:
-        """Move ``item`` from queued to sending, committed; False if someone else has it."""
+        """Move ``item`` from queued to sending, committed; False if someone else has it (on
+        PostgreSQL, an item another worker is claiming is skipped: ``FOR UPDATE SKIP LOCKED``)."""
         now = self.clock()
+        queued = OutboxState.QUEUED.value
+        candidate = OutboxItem.__table__.alias("candidate")  # type: ignore[attr-defined]
+        free = (
+            select(candidate.c.id)
+            .where(candidate.c.id == item.id, candidate.c.state == queued)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
         result = session.execute(
             update(OutboxItem)
-            .where(col(OutboxItem.id) == item.id, col(OutboxItem.state) == OutboxState.QUEUED.value)
-            .values(state=OutboxState.SENDING.value, claimed_at=now, attempts=item.attempts + 1)
+            .where(col(OutboxItem.id) == free, col(OutboxItem.state) == queued)
+            .values(
+                state=OutboxState.SENDING.value,
+                claimed_at=now,
+                attempts=col(OutboxItem.attempts) + 1,
+            )
+        )
+        session.commit()
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    def _take_over(self, session: Session, item: OutboxItem, cutoff: datetime) -> bool:
+        """Claim a stale ``sending`` item for reconciliation, committed; False if another
+        worker took it first (so that two workers never both resolve, then send, it)."""
+        result = session.execute(
+            update(OutboxItem)
+            .where(
+                col(OutboxItem.id) == item.id,
+                col(OutboxItem.state) == OutboxState.SENDING.value,
+                col(OutboxItem.claimed_at) <= cutoff,
+            )
+            .values(claimed_at=self.clock())
         )
         session.commit()
         return bool(getattr(result, "rowcount", 0) == 1)
@@ -229,7 +263,7 @@ class Outbox:
         except ConnectorError as exc:
             for item in items:
                 item.state, item.last_error = OutboxState.FAILED.value, str(exc)
-                stats.failed += 1
+                stats.count("failed", item.kind)
         except Exception as exc:  # a bug in a sink must not wedge the item in "sending"
             log.exception("delivery of %s failed", items[0].key)
             for item in items:
@@ -237,7 +271,7 @@ class Outbox:
         else:
             for item in items:
                 self._mark_sent(session, item, external_id)
-                stats.sent += 1
+                stats.count("sent", item.kind)
         session.add_all(items)
         session.commit()
 
@@ -245,13 +279,13 @@ class Outbox:
         item.last_error = f"{type(exc).__name__}: {exc}"
         if item.attempts >= self.settings.max_attempts:
             item.state = OutboxState.FAILED.value
-            stats.failed += 1
+            stats.count("failed", item.kind)
             return
         retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
         delay = self.backoff.delay(item.attempts, retry_after=retry_after)
         item.state = OutboxState.QUEUED.value
         item.next_attempt_at = self.clock() + timedelta(seconds=delay)
-        stats.retried += 1
+        stats.count("retried", item.kind)
 
     async def _send(self, session: Session, item: OutboxItem) -> str:
         if item.kind == OutboxKind.ALERT.value:
@@ -300,6 +334,8 @@ class Outbox:
             )
         )
         for item in stale:
+            if not self._take_over(session, item, cutoff):
+                continue
             if item.kind != OutboxKind.REPLY.value:
                 item.state = OutboxState.QUEUED.value  # staff messages: at-least-once is fine
             else:
@@ -312,12 +348,12 @@ class Outbox:
             connector, target = self._reply_target(session, item)
         except ConnectorError as exc:
             item.state, item.last_error = OutboxState.HELD.value, f"cannot reconcile: {exc}"
-            stats.held += 1
+            stats.count("held", item.kind)
             return
         if Capability.RECONCILE not in connector.capabilities:
             item.state = OutboxState.HELD.value
             item.last_error = "interrupted while sending; the platform cannot tell if it went out"
-            stats.held += 1
+            stats.count("held", item.kind)
             return
         try:
             found = await connector.find_reply(target, str(item.payload["text"]), item.key)
@@ -326,7 +362,7 @@ class Outbox:
             return  # stays in "sending"; the next drain tries again
         if found is not None:
             self._mark_sent(session, item, found.platform_id)
-            stats.reconciled += 1
+            stats.count("reconciled", item.kind)
         else:
             item.state = OutboxState.QUEUED.value
             item.next_attempt_at = self.clock()

@@ -19,15 +19,20 @@ def is_opt_out(text: str) -> bool:
 
 @dataclass(slots=True)
 class PolicyGuard:
-    """Checks one reply at a time; counts replies already decided today (per author, channel)."""
+    """Checks one reply at a time; counts replies already decided today (per author, channel)
+    and automatic replies ever decided per conversation."""
 
     settings: PolicySettings
     replied_posts: set[int] = field(default_factory=set)
     per_author: Counter[int] = field(default_factory=Counter)
     per_channel: Counter[str] = field(default_factory=Counter)
+    per_conversation: Counter[int] = field(default_factory=Counter)  # automatic replies
 
-    def refusal(self, post: PostLike, author: AuthorLike, *, abusive: bool) -> str | None:
-        """Why we must not reply to ``post`` automatically, or None if we may."""
+    def refusal(
+        self, post: PostLike, author: AuthorLike, *, abusive: bool, automatic: bool = True
+    ) -> str | None:
+        """Why we must not reply to ``post`` (``automatic``: without staff approving it), or
+        None if we may."""
         bots = {handle.lower().lstrip("@") for handle in self.settings.known_bots}
         if post.is_own or author.is_self:
             return "our own post"
@@ -47,14 +52,20 @@ class PolicyGuard:
             return f"author reached {self.settings.per_author_daily} replies today"
         if self.per_channel[post.source] >= self.settings.per_channel_daily:
             return f"channel reached {self.settings.per_channel_daily} replies today"
+        cap = self.settings.per_conversation_auto_replies
+        thread = post.conversation_id
+        if automatic and cap is not None and thread and self.per_conversation[thread] >= cap:
+            return f"conversation reached {cap} automatic replies (a reply loop?)"
         return None
 
-    def record(self, post: PostLike, author: AuthorLike) -> None:
-        """Count a reply decided for ``post``."""
+    def record(self, post: PostLike, author: AuthorLike, *, automatic: bool = True) -> None:
+        """Count a reply decided for ``post`` (``automatic``: sent without staff approving)."""
         if post.id is not None:
             self.replied_posts.add(post.id)
         self.per_author[author.id or 0] += 1
         self.per_channel[post.source] += 1
+        if automatic and post.conversation_id:
+            self.per_conversation[post.conversation_id] += 1
 
     def with_disclosure(self, platform: str, text: str) -> str:
         """Append the platform's disclosure line, if configured."""

@@ -227,6 +227,8 @@ def load_pending(session: Session, limit: int) -> Batch:
         .where(col(Post.triaged) == False, col(Post.classified), ~col(Post.is_own))  # noqa: E712 - "= 0" uses the index
         .order_by(col(Post.created_at))
         .limit(limit)
+        # PostgreSQL: each worker takes other posts, and holds them until its batch commits
+        .with_for_update(skip_locked=True, of=Post.__table__)  # type: ignore[attr-defined]
     ).all()
     authors: dict[int, AuthorRow] = {}
     loaded = []
@@ -241,7 +243,10 @@ def load_pending(session: Session, limit: int) -> Batch:
     conversations: dict[int, SimpleNamespace] = {}
     if ids:
         for row in session.execute(
-            select(*_CONVERSATION).where(col(Conversation.id).in_(sorted(ids)))
+            select(*_CONVERSATION)
+            .where(col(Conversation.id).in_(sorted(ids)))
+            .order_by(col(Conversation.id))
+            .with_for_update()  # a thread's posts in two workers' batches: one waits
         ):
             conversations[row.id] = SimpleNamespace(**row._mapping)
     rows = [

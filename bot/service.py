@@ -9,13 +9,19 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import text
+
 from bot.app import Salon, effective_interval
+from bot.ops_http import Health, OpsServer
 from scheduler.jobs import CronJob, IntervalJob, build_scheduler
 
 log = logging.getLogger(__name__)
 STOP_TIMEOUT = 10.0
 REMIND_INTERVAL = 300.0  # seconds between looks for questions left unanswered
 SPIKE_INTERVAL = 900.0  # seconds between looks for spikes
+RETENTION_INTERVAL = 24 * 3600.0  # the privacy retention job: daily (and once at start)
+HEALTH_TIMEOUT = 5.0  # seconds the database has to answer /healthz
 
 
 class Service:
@@ -29,6 +35,8 @@ class Service:
         self._idle = asyncio.Event()
         self._idle.set()
         self._process_lock = asyncio.Lock()
+        self.scheduler: AsyncIOScheduler | None = None
+        self.ops_server: OpsServer | None = None  # /metrics and /healthz, when configured
 
     def _guarded(
         self, name: str, func: Callable[[], Awaitable[object]]
@@ -40,7 +48,8 @@ class Service:
             self._idle.clear()
             try:
                 await func()
-            except Exception:  # a crashed job is logged and runs again at its next time
+            except Exception as exc:  # a crashed job is logged and runs again at its next time
+                self.salon.metrics.error("job", exc)
                 log.exception("job %s failed; it will run again at its next time", name)
             finally:
                 self._in_flight -= 1
@@ -81,6 +90,30 @@ class Service:
         await asyncio.to_thread(self.salon.digest, self.salon.clock(), out, enqueue=True)
         await self.salon.deliver()
 
+    async def retention(self) -> None:
+        """Clear personal data past its retention window (the ``privacy`` settings)."""
+        await asyncio.to_thread(self.salon.apply_retention)
+
+    async def health(self) -> Health:
+        """``/healthz``: the scheduler runs and the database answers."""
+        health = Health()
+        running = self.scheduler is not None and self.scheduler.running
+        running = running and not self.stopping.is_set()
+        health.checks["scheduler"] = "running" if running else "stopped"
+        if not running:
+            health.problems.append("the scheduler is not running")
+        try:
+            await asyncio.wait_for(asyncio.to_thread(self._ping), HEALTH_TIMEOUT)
+            health.checks["database"] = "ok"
+        except Exception as exc:  # any failure to answer is the finding
+            health.checks["database"] = "error"
+            health.problems.append(f"the database does not answer ({type(exc).__name__})")
+        return health
+
+    def _ping(self) -> None:
+        with self.salon.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
     def jobs(self) -> list[IntervalJob | CronJob]:
         """The scheduler jobs: polls, processing, reminders, spikes and the weekly digest."""
         settings = self.salon.settings
@@ -102,6 +135,14 @@ class Service:
         jobs.append(IntervalJob("remind", self._guarded("remind", self.remind), REMIND_INTERVAL))
         if settings.spikes.enabled:
             jobs.append(IntervalJob("spikes", self._guarded("spikes", self.spikes), SPIKE_INTERVAL))
+        if settings.privacy.model_dump(exclude_none=True):
+            jobs.append(
+                IntervalJob(
+                    "retention",
+                    self._guarded("retention", self.retention),
+                    RETENTION_INTERVAL,
+                )
+            )
         jobs.append(
             CronJob(
                 "digest",
@@ -119,15 +160,25 @@ class Service:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, self.stop)
-        scheduler = build_scheduler(self.jobs())
+        scheduler = self.scheduler = build_scheduler(self.jobs())
         scheduler.start()
-        staff_bot = self.salon.staff_bot
-        polling = asyncio.create_task(staff_bot.run(self.stopping)) if staff_bot else None
+        service = self.salon.settings.service
+        if service.metrics_port is not None:
+            self.ops_server = OpsServer(
+                self.salon.metrics,
+                self.health,
+                host=service.metrics_host,
+                port=service.metrics_port,
+            )
+            await self.ops_server.start()
+        polling = self.start_staff_bot()
         log.info("salon running: %d sources", len(self.salon.sources))
         try:
             await self.stopping.wait()
         finally:
             scheduler.shutdown(wait=False)
+            if self.ops_server is not None:
+                await self.ops_server.close()
             if polling is not None:  # stops at once unless it is handling an update
                 await asyncio.wait({polling}, timeout=STOP_TIMEOUT)
             try:
@@ -135,6 +186,11 @@ class Service:
             except TimeoutError:
                 log.warning("stopping with work still running after %.0f s", STOP_TIMEOUT)
             await self.salon.aclose()
+
+    def start_staff_bot(self) -> asyncio.Task[None] | None:
+        """The staff bot's task, if it has a token (a worker runs it only under a lease)."""
+        staff_bot = self.salon.staff_bot
+        return asyncio.create_task(staff_bot.run(self.stopping)) if staff_bot else None
 
     def stop(self) -> None:
         """Ask the service to stop after the current transaction."""

@@ -54,7 +54,8 @@ def conversation_key(post: IncomingPost) -> str:
 
 def _author_ids(
     session: Session, posts: Sequence[IncomingPost], now: datetime
-) -> dict[tuple[str, str], int]:
+) -> tuple[dict[tuple[str, str], int], set[int]]:
+    """Each author's row id (created if new), and the ids of authors erased on request."""
     wanted: dict[tuple[str, str], IncomingPost] = {}
     for post in posts:
         wanted[(post.platform, post.author.id)] = post
@@ -81,6 +82,8 @@ def _author_ids(
             found[(author.platform, author.platform_id)] = author
     changes = []
     for key, author in found.items():
+        if author.erased:
+            continue  # erased on request: their handle and name never come back
         seen = wanted[key].author
         if (author.handle, author.name, author.followers, author.is_bot) != (
             seen.handle,
@@ -95,11 +98,21 @@ def _author_ids(
                     "name": seen.name,
                     "followers": seen.followers if seen.followers is not None else author.followers,
                     "is_bot": seen.is_bot,
+                    "pseudonymised": False,  # seen again: their current handle is new data
                 }
             )
     if changes:
         session.execute(update(Author), changes)
-    return {key: author.id for key, author in found.items() if author.id is not None}
+    by_key = {key: author.id for key, author in found.items() if author.id is not None}
+    return by_key, {author.id for author in found.values() if author.erased and author.id}
+
+
+def _content(post: IncomingPost, author_erased: bool) -> dict[str, Any]:
+    """What is kept of a post's content: nothing of a post deleted on the platform or by an
+    author erased on request (bot/privacy.py)."""
+    if post.deleted or author_erased:
+        return {"text": "", "raw": {}, "url": None}
+    return {"text": post.text, "raw": post.raw, "url": post.url}
 
 
 def _thread_keys(session: Session, posts: Sequence[IncomingPost]) -> dict[str, str]:
@@ -176,7 +189,7 @@ def store_posts(session: Session, posts: Sequence[IncomingPost]) -> IngestStats:
     stats.unchanged = len(batch) - len(fresh) - len(changed)
     if not fresh and not changed:
         return stats
-    authors = _author_ids(session, fresh + changed, now)
+    authors, erased = _author_ids(session, fresh + changed, now)
     thread_keys = _thread_keys(session, fresh)
     conversations = _conversations(session, fresh, thread_keys) if fresh else {}
     insert_ignoring_conflicts(
@@ -192,9 +205,8 @@ def store_posts(session: Session, posts: Sequence[IncomingPost]) -> IngestStats:
                 "author_id": authors[(p.platform, p.author.id)],
                 "conversation_id": conversations[thread_keys[p.key]],
                 "in_reply_to_key": f"{p.platform}:{p.in_reply_to_id}" if p.in_reply_to_id else None,
-                "text": p.text,
+                **_content(p, authors[(p.platform, p.author.id)] in erased),
                 "language": p.language,
-                "url": p.url,
                 "is_own": p.author.is_self,
                 "mentions_self": p.mentions_self,
                 "deleted": p.deleted,
@@ -205,7 +217,6 @@ def store_posts(session: Session, posts: Sequence[IncomingPost]) -> IngestStats:
                 "classified": False,
                 "triaged": False,
                 "metrics": dict(p.metrics),
-                "raw": p.raw,
             }
             for p in fresh
         ],
@@ -216,12 +227,11 @@ def store_posts(session: Session, posts: Sequence[IncomingPost]) -> IngestStats:
             [
                 {
                     "id": existing[p.key][0],
-                    "text": p.text,
+                    **_content(p, authors[(p.platform, p.author.id)] in erased),
                     "edited_at": p.edited_at,
                     "deleted": p.deleted,
                     "content_hash": content_hash(p),
                     "metrics": dict(p.metrics),
-                    "raw": p.raw,
                     "classified": False,
                 }
                 for p in changed

@@ -102,6 +102,32 @@ def _guard_for(
     return guard
 
 
+def auto_replies_per_conversation(session: Session, conversations: list[int]) -> Counter[int]:
+    """Automatic replies (not drafts staff approved) queued or sent so far in each of
+    ``conversations``: what ``policy.per_conversation_auto_replies`` caps."""
+    rows = session.execute(
+        select(col(Post.conversation_id), func.count())
+        .select_from(OutboxItem)
+        .join(Post, col(Post.id) == col(OutboxItem.post_id))
+        .join(Decision, col(Decision.id) == col(OutboxItem.decision_id))
+        .where(
+            col(OutboxItem.kind) == OutboxKind.REPLY.value,
+            col(Decision.action) == "auto_reply",
+            col(OutboxItem.state).in_(
+                [
+                    OutboxState.QUEUED.value,
+                    OutboxState.SENDING.value,
+                    OutboxState.SENT.value,
+                    OutboxState.HELD.value,
+                ]
+            ),
+            col(Post.conversation_id).in_(conversations),
+        )
+        .group_by(col(Post.conversation_id))
+    )
+    return Counter({conv: count for conv, count in rows if conv is not None})
+
+
 def post_fields(
     post: PostLike, author: AuthorLike, analysis: AnalysisLike | None
 ) -> dict[str, Any]:
@@ -247,6 +273,9 @@ class Triage:
             )
         }
         guard = _guard_for(session, self.policy, post_ids, now)
+        if self.policy.per_conversation_auto_replies is not None:
+            threads = list({p.conversation_id for p in posts if p.conversation_id is not None})
+            guard.per_conversation = auto_replies_per_conversation(session, threads)
         first_time, exchanges = batch_history(session, posts, self.rules)
         pending: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
         for post, author, analysis, conv in batch.rows:
@@ -316,7 +345,8 @@ class Triage:
         s, post, author, analysis, now = rule.settings, ctx.post, ctx.author, ctx.analysis, ctx.now
         action, note, draft = s.action, None, None
         if action in ("auto_reply", "draft_reply"):
-            refusal = guard.refusal(post, author, abusive=analysis.is_abusive)
+            automatic = action == "auto_reply"
+            refusal = guard.refusal(post, author, abusive=analysis.is_abusive, automatic=automatic)
             rendered = None
             if refusal is None and s.template:
                 rendered = self.replies.render(
@@ -332,7 +362,7 @@ class Triage:
                 stats.refused += 1
             elif rendered is not None:
                 draft = guard.with_disclosure(post.platform, rendered.text)
-                guard.record(post, author)
+                guard.record(post, author, automatic=action == "auto_reply")
         if s.assign and ctx.conversation is not None and ctx.conversation.assigned_to is None:
             ctx.conversation.assigned_to = s.assign
         decision = self._decision(ctx, rule, action, note)

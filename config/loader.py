@@ -1,16 +1,18 @@
 """Load the YAML settings: resolve ``${VAR}`` secrets, apply ``SALON_*`` overrides, validate.
 
 Precedence, highest first: ``SALON_DATABASE_URL`` / ``SALON_DRY_RUN`` / ``SALON_TELEGRAM_TOKEN``
-environment variables, then the file. ``${NAME}`` inside any string is replaced by the
-environment variable ``NAME`` or, failing that, by ``NAME`` from the secrets file
-(``SALON_SECRETS_FILE``, KEY=VALUE lines). Secret values are never put into error messages.
+/ ``SALON_METRICS_PORT`` / ``SALON_METRICS_HOST`` environment variables, then the file.
+``${NAME}`` inside any string is replaced by the environment variable ``NAME`` or, failing
+that, by ``NAME`` from the secrets file (``SALON_SECRETS_FILE``, KEY=VALUE lines). Secret values
+are never put into error messages, and the substituted ones are kept aside
+(``Settings.substituted_values``) so the logs can redact them.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -38,14 +40,16 @@ def read_secrets_file(path: Path) -> dict[str, str]:
     return secrets
 
 
-def _resolve(node: Any, lookup: Mapping[str, str], path: str, problems: list[str]) -> Any:
+def _resolve(
+    node: Any, lookup: Mapping[str, str], path: str, problems: list[str], used: set[str]
+) -> Any:
     if isinstance(node, dict):
         return {
-            k: _resolve(v, lookup, f"{path}.{k}" if path else str(k), problems)
+            k: _resolve(v, lookup, f"{path}.{k}" if path else str(k), problems, used)
             for k, v in node.items()
         }
     if isinstance(node, list):
-        return [_resolve(v, lookup, f"{path}[{i}]", problems) for i, v in enumerate(node)]
+        return [_resolve(v, lookup, f"{path}[{i}]", problems, used) for i, v in enumerate(node)]
     if isinstance(node, str) and "${" in node:
 
         def substitute(match: re.Match[str]) -> str:
@@ -56,6 +60,7 @@ def _resolve(node: Any, lookup: Mapping[str, str], path: str, problems: list[str
                     " (export it or add it to the secrets file)"
                 )
                 return ""
+            used.add(lookup[name])
             return lookup[name]
 
         return REFERENCE.sub(substitute, node)
@@ -76,12 +81,27 @@ def format_validation_error(exc: ValidationError, data: Any = None) -> list[str]
             elif item in ("not_", "any_", "all_"):
                 parts.append(f".{str(item).rstrip('_')}")
             else:
-                parts.append(f".{item}" if parts else str(item))
+                name = _key(item)
+                parts.append(f".{name}" if parts else name)
         path = "".join(parts)
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown setting (check the spelling; see `salon init` for all settings)"
         problems += [f"{path}: {line}" if path else line for line in message.split("\n")]
+    return problems
+
+
+def _key(item: Any) -> str:
+    """A key as a path shows it: quoted when empty or not plain text (YAML allows any)."""
+    text = str(item)
+    return text if text.isprintable() and text.strip() == text and text else repr(text)
+
+
+def masked(problems: list[str], secrets: Iterable[str]) -> list[str]:
+    """``problems`` with every secret of at least 4 characters replaced by ``***``: a
+    validator may quote the value it rejects, and that value may come from a ``${VAR}``."""
+    for secret in sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True):
+        problems = [problem.replace(secret, "***") for problem in problems]
     return problems
 
 
@@ -109,14 +129,18 @@ def parse_settings(
             raise ConfigError([f"SALON_SECRETS_FILE: no file at {path}"], file=file)
         lookup = {**read_secrets_file(path), **env}
     problems: list[str] = []
-    resolved = _resolve(data, lookup, "", problems)
+    used: set[str] = set()  # substituted values: secrets the logs must never show
+    resolved = _resolve(data, lookup, "", problems, used)
     if problems:
         raise ConfigError(problems, file=file)
     _apply_overrides(resolved, env)
     try:
-        return Settings.model_validate(resolved)
+        settings = Settings.model_validate(resolved)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, resolved), file=file) from None
+        problems = masked(format_validation_error(exc, resolved), used)
+        raise ConfigError(problems, file=file) from None
+    settings.remember_substituted(frozenset(used))
+    return settings
 
 
 def _apply_overrides(data: dict[str, Any], env: Mapping[str, str]) -> None:
@@ -125,6 +149,10 @@ def _apply_overrides(data: dict[str, Any], env: Mapping[str, str]) -> None:
     if env.get("SALON_DRY_RUN"):
         flag = env["SALON_DRY_RUN"].strip().lower() in ("1", "true", "yes", "on")
         data.setdefault("outbox", {})["dry_run"] = flag
+    if env.get("SALON_METRICS_PORT"):  # containers: set where /metrics and /healthz listen
+        data.setdefault("service", {})["metrics_port"] = env["SALON_METRICS_PORT"]
+    if env.get("SALON_METRICS_HOST"):
+        data.setdefault("service", {})["metrics_host"] = env["SALON_METRICS_HOST"]
     if env.get("SALON_TELEGRAM_TOKEN"):
         staff = data.setdefault("staff", {})
         staff.setdefault("telegram", {})["token"] = env["SALON_TELEGRAM_TOKEN"]

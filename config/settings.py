@@ -18,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -73,7 +74,7 @@ class InstitutionSettings(StrictModel):
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
             raise ValueError(
                 f"unknown time zone {value!r} (use an IANA name such as Europe/Paris)"
             ) from None
@@ -85,6 +86,9 @@ class DatabaseSettings(StrictModel):
 
     url: str = "sqlite:///salon.db"
     echo: bool = False
+    # migrate the schema to this version's on start; false: refuse to start until
+    # `salon db upgrade` has run (for operators who migrate by hand)
+    auto_migrate: bool = True
 
 
 class SourceSettings(StrictModel):
@@ -368,6 +372,10 @@ class PolicySettings(StrictModel):
 
     per_author_daily: int = Field(default=3, ge=0)
     per_channel_daily: int = Field(default=50, ge=0)
+    # automatic replies in one conversation, ever (null: no limit): an automated account that
+    # answers each of our replies can never draw Salon into an endless exchange; past it,
+    # staff are alerted instead (drafts for staff to approve are not counted)
+    per_conversation_auto_replies: int | None = Field(default=2, ge=0)
     disclosure: dict[str, str] = Field(default_factory=dict)  # platform -> line appended
     known_bots: list[str] = Field(default_factory=list)  # handles never answered
 
@@ -444,7 +452,13 @@ class DigestSettings(StrictModel):
     weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
     hour: int = Field(default=9, ge=0, le=23)
     out_dir: Path = Path("salon-digest")
-    pseudonymise: bool = False
+    pseudonymise: bool = False  # authors as "Visitor 4F2A9C" instead of their handles
+    # keys the pseudonyms (HMAC): write it as ${SALON_DIGEST_SECRET}; without it the
+    # institution's name is used, and anyone who knows a handle's account id can check it
+    pseudonym_secret: str | None = Field(default=None, min_length=16)
+    # key connectors: accounts on several platforms with the same handle and display name are
+    # taken for one person (see docs/digest.md)
+    link_accounts: bool = True
 
 
 class OutboxSettings(StrictModel):
@@ -456,6 +470,43 @@ class OutboxSettings(StrictModel):
     backoff_cap: float = Field(default=3600.0, gt=0)
     drain_interval: float = Field(default=15.0, ge=1)
     sending_lease: float = Field(default=300.0, ge=10)
+
+
+LogFormat = Literal["auto", "json", "human"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+class ServiceSettings(StrictModel):
+    """`salon run` as a service: logs, and the metrics and health endpoint (off by default)."""
+
+    log_format: LogFormat = "auto"  # auto: JSON lines unless stderr is a terminal
+    log_level: LogLevel = "INFO"
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)  # 0: any free port
+    metrics_host: str = "127.0.0.1"  # serve /metrics and /healthz on loopback only
+
+
+class PrivacySettings(StrictModel):
+    """How long personal data is kept (days; null keeps it). Applied daily by `salon run`.
+
+    After ``raw_days`` a post's raw platform payload is cleared; after ``text_days`` its text
+    (the classification, decisions and counts stay); after ``handles_days`` without a post
+    from them, an author's handle and name are replaced by a pseudonym.
+    """
+
+    raw_days: int | None = Field(default=None, ge=1)
+    text_days: int | None = Field(default=None, ge=1)
+    handles_days: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _raw_goes_first(self) -> PrivacySettings:
+        for kind in ("text_days", "handles_days"):
+            days = getattr(self, kind)
+            if days is not None and (self.raw_days is None or self.raw_days > days):
+                raise ValueError(
+                    f"{kind} is {days} but raw_days is {self.raw_days}: raw payloads hold the"
+                    f" text and the handle too; set raw_days to {days} or less"
+                )
+        return self
 
 
 class Settings(StrictModel):
@@ -474,6 +525,19 @@ class Settings(StrictModel):
     spikes: SpikeSettings = Field(default_factory=SpikeSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    # the values config.loader substituted for ${VAR} references: secrets, never logged
+    _substituted: frozenset[str] = PrivateAttr(default_factory=frozenset)
+
+    @property
+    def substituted_values(self) -> frozenset[str]:
+        """Every value that came from a ``${VAR}`` reference (environment or secrets file)."""
+        return self._substituted
+
+    def remember_substituted(self, values: frozenset[str]) -> None:
+        """Record the values resolved from ``${VAR}`` references (called by the loader)."""
+        self._substituted = values
 
     @model_validator(mode="after")
     def _cross_references(self) -> Settings:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -50,6 +51,25 @@ def capability_set(*names: str) -> frozenset[Capability]:
     return frozenset(Capability(name) for name in names)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_unicode(text: str) -> str:
+    """``text`` with lone surrogates replaced by U+FFFD; valid text comes back unchanged.
+
+    JSON may escape half a surrogate pair (``"\\ud800"``) and Python decodes it, but no
+    UTF-8 encoder (SQLite, PostgreSQL, spaCy, log files) accepts the result.
+    """
+    if text.isascii() or _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def _valid(text: Any) -> Any:
+    """:func:`valid_unicode` for strings; anything else as it is (the connector's business)."""
+    return valid_unicode(text) if isinstance(text, str) else text
+
+
 @dataclass(frozen=True, slots=True)
 class Author:
     """Who wrote a post, as the platform identifies them."""
@@ -60,6 +80,10 @@ class Author:
     is_self: bool = False  # the institution's own account
     is_bot: bool = False  # the platform marks the account as automated
     followers: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("id", "handle", "name"):
+            object.__setattr__(self, name, _valid(getattr(self, name)))
 
 
 @dataclass(slots=True)
@@ -87,6 +111,12 @@ class Post:
         self.created_at = ensure_utc(self.created_at)
         if self.edited_at is not None:
             self.edited_at = ensure_utc(self.edited_at)
+        # text that UTF-8 cannot encode would stop the store and the classifier
+        self.platform, self.source = _valid(self.platform), _valid(self.source)
+        self.id, self.text, self.url = _valid(self.id), _valid(self.text), _valid(self.url)
+        self.conversation_id = _valid(self.conversation_id)
+        self.in_reply_to_id = _valid(self.in_reply_to_id)
+        self.language = _valid(self.language)
 
     @property
     def key(self) -> str:

@@ -99,7 +99,7 @@ class ReplayConnector(SyncConnector):
                     if not isinstance(data, dict):
                         raise ValueError("a line must be a JSON object")
                     lines.append(_Line(number, post_from_dict(data, source=source), None))
-                except (ValueError, KeyError, TypeError) as exc:
+                except (ValueError, KeyError, TypeError, RecursionError) as exc:
                     detail = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
                     lines.append(_Line(number, None, f"{path}:{number}: skipped, {detail}"))
         self._cache[(path, source)] = lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from connectors.base import Author, Post, PostKind, parse_time
@@ -37,7 +38,11 @@ def post_to_dict(post: Post) -> dict[str, Any]:
 
 
 def post_from_dict(data: dict[str, Any], *, source: str | None = None) -> Post:
-    """Build a :class:`Post` from a dict; raises ``ValueError``/``KeyError`` naming the field."""
+    """Build a :class:`Post` from a dict; raises ``ValueError``/``KeyError`` naming the field.
+
+    Every field must have its type (ids may be numbers; absent or null optional fields take
+    their defaults): a replay file is outside data, and a wrong type would reach the store.
+    """
     author = data["author"]
     if not isinstance(author, dict):
         raise ValueError("author: must be an object with id and handle")
@@ -46,41 +51,88 @@ def post_from_dict(data: dict[str, Any], *, source: str | None = None) -> Post:
         raise ValueError("text: must be a string")
     try:
         kind = PostKind(data.get("kind", "post"))
-    except ValueError:
+    except (ValueError, TypeError):
         allowed = ", ".join(k.value for k in PostKind)
-        raise ValueError(f"kind: {data.get('kind')!r} is not one of {allowed}") from None
-    try:
-        created_at = parse_time(data["created_at"])
-    except (TypeError, ValueError):
-        bad = data.get("created_at")
-        raise ValueError(f"created_at: {bad!r} is not an ISO-8601 time") from None
+        raise ValueError(f"kind: {data.get('kind')!r:.40} is not one of {allowed}") from None
     edited = data.get("edited_at")
     return Post(
-        platform=str(data["platform"]),
-        id=str(data["id"]),
-        source=source or str(data.get("source") or ""),
+        platform=_id(data, "platform"),
+        id=_id(data, "id"),
+        source=source or _text(data, "source") or "",
         kind=kind,
         author=Author(
-            id=str(author["id"]),
-            handle=str(author["handle"]),
-            name=author.get("name"),
-            is_self=bool(author.get("is_self", False)),
-            is_bot=bool(author.get("is_bot", False)),
-            followers=author.get("followers"),
+            id=_id(author, "id", "author."),
+            handle=_text(author, "handle", "author.", required=True) or "",
+            name=_text(author, "name", "author."),
+            is_self=_flag(author, "is_self", "author."),
+            is_bot=_flag(author, "is_bot", "author."),
+            followers=_count(author.get("followers"), "author.followers"),
         ),
         text=text,
-        created_at=created_at,
-        url=data.get("url"),
-        conversation_id=_opt_str(data.get("conversation_id")),
-        in_reply_to_id=_opt_str(data.get("in_reply_to_id")),
-        language=data.get("language"),
-        mentions_self=bool(data.get("mentions_self", False)),
-        edited_at=parse_time(edited) if edited else None,
-        deleted=bool(data.get("deleted", False)),
-        metrics={k: int(v) for k, v in (data.get("metrics") or {}).items()},
-        raw=data.get("raw") or {},
+        created_at=_time(data["created_at"], "created_at"),
+        url=_text(data, "url"),
+        conversation_id=_opt_id(data, "conversation_id"),
+        in_reply_to_id=_opt_id(data, "in_reply_to_id"),
+        language=_text(data, "language"),
+        mentions_self=_flag(data, "mentions_self"),
+        edited_at=_time(edited, "edited_at") if edited else None,
+        deleted=_flag(data, "deleted"),
+        metrics=_metrics(data.get("metrics")),
+        raw=_object(data.get("raw"), "raw"),
     )
 
 
-def _opt_str(value: Any) -> str | None:
-    return None if value is None else str(value)
+def _time(value: Any, name: str) -> datetime:
+    try:
+        return parse_time(value)
+    except (TypeError, ValueError, AttributeError, OverflowError, OSError):
+        raise ValueError(f"{name}: {value!r:.40} is not an ISO-8601 time") from None
+
+
+def _id(data: dict[str, Any], name: str, where: str = "") -> str:
+    value = data[name]
+    if isinstance(value, bool) or not isinstance(value, str | int) or value == "":
+        raise ValueError(f"{where}{name}: must be a non-empty string or a number")
+    return str(value)
+
+
+def _opt_id(data: dict[str, Any], name: str) -> str | None:
+    return None if data.get(name) is None else _id(data, name)
+
+
+def _text(
+    data: dict[str, Any], name: str, where: str = "", *, required: bool = False
+) -> str | None:
+    value = data[name] if required else data.get(name)
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{where}{name}: must be a string")
+    return value
+
+
+def _flag(data: dict[str, Any], name: str, where: str = "") -> bool:
+    value = data.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise ValueError(f"{where}{name}: must be true or false")
+    return bool(value)
+
+
+def _count(value: Any, name: str) -> int | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ValueError(f"{name}: must be a whole number")
+    return value
+
+
+def _metrics(value: Any) -> dict[str, int]:
+    metrics = _object(value, "metrics")
+    for key, count in metrics.items():
+        if _count(count, f"metrics.{key}") is None:
+            raise ValueError(f"metrics.{key}: must be a whole number")
+    return metrics
+
+
+def _object(value: Any, name: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{name}: must be an object")
+    return value

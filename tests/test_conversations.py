@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,9 +47,9 @@ class Clock:
         return self.now
 
 
-def build_salon(tmp_path: Path, clock: Clock, **settings: Any) -> Salon:
-    """A Salon on a fresh store, with the keyword analyser and a quiet console."""
-    data = {"database": {"url": f"sqlite:///{tmp_path / 'db.sqlite'}"}, **settings}
+def build_salon(database_url: str, clock: Clock, **settings: Any) -> Salon:
+    """A Salon on the store at ``database_url``, with the keyword analyser and a quiet console."""
+    data = {"database": {"url": database_url}, **settings}
     return Salon(
         settings_from(data),
         analyser=KeywordAnalyser(),
@@ -85,8 +84,8 @@ def reply(pid: str, to: str, minutes: int, text: str = "ok", *, own: bool = Fals
 
 
 @pytest.fixture
-def salon(tmp_path: Path) -> Salon:
-    return build_salon(tmp_path, Clock(T0 + timedelta(days=1)))
+def salon(database_url: str) -> Salon:
+    return build_salon(database_url, Clock(T0 + timedelta(days=1)))
 
 
 def test_question_awaits_us_until_we_answer_then_awaits_them(salon: Salon) -> None:

@@ -86,11 +86,16 @@ def test_second_run_adds_nothing(demo) -> None:
 
 def test_digest_files_are_written(demo) -> None:
     out, first, _ = demo
-    assert (out / "digest.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for chart in ("volumes", "sentiment", "response"):
+        assert (out / f"digest-{chart}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     markdown = (out / "digest.md").read_text()
-    assert "weekly digest" in markdown and "Unanswered" in markdown
+    assert "weekly digest" in markdown and "## Waiting for an answer" in markdown
     assert "<script" not in (out / "digest.html").read_text().lower()
     assert first.unanswered > 0
+    # the demo's people who talk across its communities (bot/demo/make_data.py) come out
+    connectors = markdown.split("## Key connectors")[1].split("## Groups")[0]
+    for handle in ("samokonjo", "ruthcalder", "theolindqvist", "inesferreira"):
+        assert f"**{handle}**" in connectors
 
 
 def test_the_rumour_raises_spike_alerts_and_questions_get_reminders(demo) -> None:

@@ -42,12 +42,12 @@ class FlakyReplay(ReplayConnector):
         return sent
 
 
-def build(tmp_path: Path, *, capabilities: frozenset[Capability] | None = None) -> Salon:
+def build(tmp_path: Path, url: str, *, capabilities: frozenset[Capability] | None = None) -> Salon:
     data = tmp_path / "in.jsonl"
     data.write_text(json.dumps(post_to_dict(make_post("1", "are tickets on sale?"))) + "\n")
     settings = settings_from(
         {
-            "database": {"url": f"sqlite:///{tmp_path / 'db.sqlite'}"},
+            "database": {"url": url},
             "sources": [
                 {"name": "s", "platform": "replay", "feed": "file", "options": {"path": str(data)}}
             ],
@@ -81,8 +81,8 @@ def replies_sent(tmp_path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
-async def prepared(tmp_path: Path, **kwargs: object) -> Salon:
-    salon = build(tmp_path, **kwargs)  # type: ignore[arg-type]
+async def prepared(tmp_path: Path, url: str, **kwargs: object) -> Salon:
+    salon = build(tmp_path, url, **kwargs)  # type: ignore[arg-type]
     await salon.poll("s")
     salon.classify()
     assert salon.triage().auto_replies == 1
@@ -99,16 +99,18 @@ def later(salon: Salon, seconds: float) -> None:
     salon.outbox.clock = lambda: now + timedelta(seconds=seconds)
 
 
-async def test_reply_is_sent_once(tmp_path: Path) -> None:
-    salon = await prepared(tmp_path)
+async def test_reply_is_sent_once(tmp_path: Path, database_url: str) -> None:
+    salon = await prepared(tmp_path, database_url)
     assert (await salon.deliver()).sent == 1
     assert (await salon.deliver()).sent == 0
     assert [r["text"] for r in replies_sent(tmp_path)] == ["Tickets: https://example.org"]
     assert item_state(salon).state == OutboxState.SENT.value
 
 
-async def test_rate_limit_retries_after_the_platforms_delay(tmp_path: Path) -> None:
-    salon = await prepared(tmp_path)
+async def test_rate_limit_retries_after_the_platforms_delay(
+    tmp_path: Path, database_url: str
+) -> None:
+    salon = await prepared(tmp_path, database_url)
     salon.connectors["s"].rate_limit_once = True  # type: ignore[attr-defined]
     stats = await salon.deliver()
     item = item_state(salon)
@@ -123,13 +125,15 @@ async def test_rate_limit_retries_after_the_platforms_delay(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize("step", ["crash_before", "crash_after"])
-async def test_a_crash_at_any_step_never_sends_twice(tmp_path: Path, step: str) -> None:
-    salon = await prepared(tmp_path)
+async def test_a_crash_at_any_step_never_sends_twice(
+    tmp_path: Path, database_url: str, step: str
+) -> None:
+    salon = await prepared(tmp_path, database_url)
     setattr(salon.connectors["s"], step, True)
     with pytest.raises(Crash):
         await salon.deliver()
     assert item_state(salon).state == OutboxState.SENDING.value
-    restarted = build(tmp_path)  # a new process on the same store and platform
+    restarted = build(tmp_path, database_url)  # a new process on the same store and platform
     assert (await restarted.deliver()).sent == 0  # the claim's lease has not expired yet
     later(restarted, 600)
     stats = await restarted.deliver()
@@ -138,20 +142,22 @@ async def test_a_crash_at_any_step_never_sends_twice(tmp_path: Path, step: str) 
     assert stats.reconciled + stats.sent == 1
 
 
-async def test_without_reconciliation_an_interrupted_reply_is_held(tmp_path: Path) -> None:
-    salon = await prepared(tmp_path)
+async def test_without_reconciliation_an_interrupted_reply_is_held(
+    tmp_path: Path, database_url: str
+) -> None:
+    salon = await prepared(tmp_path, database_url)
     salon.connectors["s"].crash_after = True  # type: ignore[attr-defined]
     with pytest.raises(Crash):
         await salon.deliver()
-    restarted = build(tmp_path, capabilities=frozenset({Capability.REPLY}))
+    restarted = build(tmp_path, database_url, capabilities=frozenset({Capability.REPLY}))
     later(restarted, 600)
     assert (await restarted.deliver()).held == 1
     assert item_state(restarted).state == OutboxState.HELD.value
     assert len(replies_sent(tmp_path)) == 1
 
 
-async def test_dry_run_decides_but_sends_nothing(tmp_path: Path) -> None:
-    salon = await prepared(tmp_path)
+async def test_dry_run_decides_but_sends_nothing(tmp_path: Path, database_url: str) -> None:
+    salon = await prepared(tmp_path, database_url)
     salon.outbox.settings = salon.outbox.settings.model_copy(update={"dry_run": True})
     assert (await salon.deliver()).sent == 0
     assert replies_sent(tmp_path) == []

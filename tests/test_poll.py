@@ -26,14 +26,14 @@ class RecordingReplay(ReplayConnector):
         return await super().fetch(source, cursor)
 
 
-async def test_cursor_of_another_platform_is_ignored(tmp_path: Path) -> None:
+async def test_cursor_of_another_platform_is_ignored(tmp_path: Path, database_url: str) -> None:
     data = tmp_path / "in.jsonl"
     data.write_text(
         "".join(json.dumps(post_to_dict(make_post(str(i), f"post {i}"))) + "\n" for i in range(3))
     )
     settings = settings_from(
         {
-            "database": {"url": f"sqlite:///{tmp_path / 'db.sqlite'}"},
+            "database": {"url": database_url},
             "sources": [
                 {"name": "s", "platform": "replay", "feed": "file", "options": {"path": str(data)}}
             ],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,8 +43,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def salon(tmp_path: Path, clock: Clock) -> Any:
-    salon = build_salon(tmp_path, clock, staff=STAFF)
+def salon(database_url: str, clock: Clock) -> Any:
+    salon = build_salon(database_url, clock, staff=STAFF)
     ingest(salon, make_post("10", "are you open on monday?"))
     return salon
 
@@ -122,7 +121,9 @@ def test_questions_older_than_the_age_limit_are_left_to_the_digest(
     assert remind_at(salon, clock, 24 * 8) == []
 
 
-def test_a_rule_can_shorten_the_delay_and_ask_for_an_answer(tmp_path: Path, clock: Clock) -> None:
+def test_a_rule_can_shorten_the_delay_and_ask_for_an_answer(
+    database_url: str, clock: Clock
+) -> None:
     rules = [
         {
             "name": "complaint",
@@ -137,7 +138,7 @@ def test_a_rule_can_shorten_the_delay_and_ask_for_an_answer(tmp_path: Path, cloc
             "remind_after_hours": 3,
         },
     ]
-    salon = build_salon(tmp_path, clock, staff=STAFF, triage={"rules": rules})
+    salon = build_salon(database_url, clock, staff=STAFF, triage={"rules": rules})
     ingest(salon, make_post("10", "the cafe was awful"), make_post("20", "we love it!"))
     assert remind_at(salon, clock, 1) == []
     assert remind_at(salon, clock, 2.5) == [reminder_key("x:10", T0, 1)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,9 +23,9 @@ def ours(pid: str, to: str, minutes: int) -> Any:
 
 
 @pytest.fixture
-def salon(tmp_path: Path) -> Any:
+def salon(database_url: str) -> Any:
     """Eight threads, each a case (see the comments)."""
-    salon = build_salon(tmp_path, Clock(T0 + WEEK))
+    salon = build_salon(database_url, Clock(T0 + WEEK))
     ingest(
         salon,
         # A: answered after 2 h, then they follow up: a dialogue
@@ -110,7 +109,7 @@ def test_digest_uses_the_metrics(salon: Any) -> None:
         digest = build_digest(session, "Test Museum", T0, T0 + WEEK)
     assert (digest.needing_answer, digest.answered) == (4, 3)
     assert digest.median_response_hours == pytest.approx(2.0)
-    assert [item["text"] for item in digest.unanswered] == ["the cafe was awful"]
+    assert [item.text for item in digest.unanswered] == ["the cafe was awful"]
     assert digest.responses is not None and set(digest.responses.by_platform) == {"x", "mastodon"}
 
 

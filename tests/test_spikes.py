@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from itertools import count
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -158,14 +157,14 @@ def test_window_hours_must_divide_a_day() -> None:
         settings_from({"spikes": {"window_hours": 5}})
 
 
-def test_the_app_job_honours_enabled(tmp_path: Path) -> None:
+def test_the_app_job_honours_enabled(database_url: str) -> None:
     now = WEDNESDAY + timedelta(hours=10)
-    off = build_salon(tmp_path, Clock(now), spikes={"enabled": False})
+    off = build_salon(database_url, Clock(now), spikes={"enabled": False})
     with off.session() as session:
         seed(session, every_day(3, [7.0]), "events")
         seed(session, burst(WEDNESDAY + timedelta(hours=7), 15), "press")
     assert off.spikes() == []
-    on = build_salon(tmp_path, Clock(now))
+    on = build_salon(database_url, Clock(now))
     assert [s.key for s in on.spikes()] == ["spike:press:2026-11-04T06:00Z"]
     assert on.spikes() == []
     with on.session() as session:

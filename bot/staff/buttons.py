@@ -73,7 +73,8 @@ class Signer:
         if not data or len(data.encode()) > MAX_CALLBACK_BYTES:
             return None
         body, _, signature = data.rpartition(":")
-        if not hmac.compare_digest(signature, self._sign(body)):
+        # as bytes: compare_digest refuses str with non-ASCII characters (forged data may have)
+        if not hmac.compare_digest(signature.encode(), self._sign(body).encode()):
             return None
         code, _, rest = body.partition(":")
         number, _, arg = rest.partition(":")

@@ -11,14 +11,16 @@ from telegram import BotCommand, Update
 from telegram.ext import ContextTypes
 
 from bot.conversations import set_state
-from bot.digest import Digest, build_digest
-from bot.digest_render import render_chart
+from bot.digest import Digest, digest_for
+from bot.digest_charts import caption, render_charts
+from bot.digest_period import week_so_far
+from bot.digest_render import render_text
 from bot.errors import ConversationError
 from bot.models import StaffAction
 from bot.outbox import set_sending_paused
 from bot.staff.context import StaffContext, actor_name
 from bot.staff.render import esc
-from bot.staff.reports import digest_text, inbox_text, status_text, week_start
+from bot.staff.reports import inbox_text, status_text
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,7 @@ COMMANDS = [
 HELP = """<b>Salon staff bot</b>
 /inbox – open items, most urgent first
 /status – sources (last poll, errors, requests left), the outbox, pause state
-/digest – this week so far, with a chart
+/digest – this week so far, with charts
 /mute &lt;conversation&gt; – mute a conversation: no more reminders (id from /inbox)
 /pause – stop all public replies (alerts keep coming); /resume – start again
 /help – this text
@@ -74,32 +76,27 @@ class Commands:
             html = status_text(session, self.ctx.settings, self.ctx.clock())
         await self.reply(update, html)
 
-    def _digest(self) -> Digest:
-        now = self.ctx.clock()
-        settings = self.ctx.settings
-        with self.ctx.session() as session:
-            return build_digest(
-                session,
-                settings.institution.name,
-                week_start(now, self.ctx.tz),
-                now,
-                pseudonymise=settings.digest.pseudonymise,
-            )
-
     async def digest(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/digest: the week so far as a message, then its chart as a photo."""
-        digest = await asyncio.to_thread(self._digest)
-        await self.reply(update, digest_text(digest, self.ctx.tz))
+        """/digest: the week so far as a message, then its charts as photos."""
         chat = update.effective_chat
         if chat is None:
             return
         with tempfile.TemporaryDirectory(prefix="salon-digest-") as folder:
+            out = Path(folder)
+            digest = await asyncio.to_thread(self._week_so_far)
+            text = render_text(digest, "this week so far")
             try:
-                chart = await asyncio.to_thread(render_chart, digest, Path(folder) / "digest.png")
-            except Exception:  # a chart is a bonus: the figures were sent already
-                log.exception("the digest chart could not be drawn")
-                return
-            await self.ctx.send_photo(chat.id, chart, "This week so far")
+                files = await asyncio.to_thread(render_charts, digest, out)
+            except Exception:  # a chart is a bonus: the figures still go out
+                log.exception("the digest charts could not be drawn")
+                files = {}
+            charts = [(path, caption(path.name)) for path in files.values()]
+            await self.ctx.send_digest(chat.id, text, charts)
+
+    def _week_so_far(self) -> Digest:
+        start, end = week_so_far(self.ctx.clock(), self.ctx.tz)
+        with self.ctx.session() as session:
+            return digest_for(session, self.ctx.settings, start, end)
 
     async def mute(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/mute <conversation id or key>"""

@@ -17,7 +17,7 @@ from telegram.constants import ParseMode
 from bot.models import utcnow
 from bot.staff.buttons import Signer, alert_keyboard
 from bot.staff.pacing import Sender
-from bot.staff.render import render_alert
+from bot.staff.render import render_alert, split_plain
 from bot.staff.view import AlertView, alert_item, load_view
 from config.settings import Settings
 
@@ -103,6 +103,23 @@ class StaffContext:
                 link_preview_options=NO_PREVIEW,
             ),
         )
+
+    async def send_digest(
+        self, chat_id: int, text: str, charts: list[tuple[Path, str]]
+    ) -> list[Message]:
+        """A digest: its plain text (no markup to inject; as many messages as it takes, without
+        link previews), then each existing chart as a photo with its caption."""
+        sent = [
+            await self.sender.call(
+                chat_id,
+                partial(self.bot.send_message, chat_id, chunk, link_preview_options=NO_PREVIEW),
+            )
+            for chunk in split_plain(text)
+        ]
+        for path, caption in charts:
+            if path.is_file():
+                sent.append(await self.send_photo(chat_id, path, caption))
+        return sent
 
     async def send_photo(self, chat_id: int, path: Path, caption: str) -> Message:
         """A PNG file as a photo (paced, retried on 429)."""

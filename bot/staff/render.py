@@ -15,6 +15,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.safe_text import clean, shorten
+from bot.safe_text import one_line as plain_line
 from bot.staff.view import AlertView, Logged
 
 MESSAGE_LIMIT = 4096
@@ -22,14 +24,6 @@ PRIORITY_ICON = {"urgent": "🔴", "high": "🟠", "normal": "🟡", "low": "⚪
 GROUP_LISTED = 10
 _PLACEHOLDER = "\x00TEXT\x00"  # control characters never survive clean(): no collision
 _TAG = re.compile(r"<[^>]*>")
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufff9-\ufffb]"
-)
-
-
-def clean(text: object) -> str:
-    """``text`` without control characters (tabs and newlines kept) or bidi overrides."""
-    return _UNSAFE.sub("", str(text))
 
 
 def esc(text: object, limit: int | None = None) -> str:
@@ -37,14 +31,9 @@ def esc(text: object, limit: int | None = None) -> str:
     return html.escape(shorten(clean(text), limit) if limit else clean(text), quote=True)
 
 
-def shorten(text: str, limit: int) -> str:
-    """``text`` cut to at most ``limit`` characters, ending with … if cut."""
-    return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
-
-
 def one_line(text: object, limit: int) -> str:
     """``text`` on one line (whitespace collapsed), shortened and escaped."""
-    return esc(" ".join(clean(text).split()), limit)
+    return html.escape(plain_line(text, limit), quote=True)
 
 
 def utf16_len(text: str) -> int:

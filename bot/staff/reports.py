@@ -1,17 +1,16 @@
-"""The texts of /inbox, /status and /digest, read from the store (Telegram HTML)."""
+"""The texts of /inbox and /status, read from the store (Telegram HTML); /digest's is
+:func:`bot.digest_render.render_text`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from bot.digest import Digest
-from bot.digest_render import headline
 from bot.models import (
     Author,
     Conversation,
@@ -190,47 +189,4 @@ def status_text(session: Session, settings: Settings, now: datetime) -> str:
         )
     else:
         lines.append("▶️ Public replies are going out (/pause stops them).")
-    return fit_lines(lines)
-
-
-def week_start(now: datetime, tz: ZoneInfo) -> datetime:
-    """Monday 00:00 of ``now``'s week in ``tz``."""
-    here = now.astimezone(tz)
-    monday = (here - timedelta(days=here.weekday())).replace(
-        hour=0, minute=0, second=0, microsecond=0
-    )
-    return monday
-
-
-def digest_text(d: Digest, tz: ZoneInfo) -> str:
-    """/digest: the week so far, short enough for one message."""
-    lines = [
-        f"📊 <b>{esc(d.institution, 80)}: this week so far</b>",
-        f"{local(d.start, tz, '%a %d %b %H:%M')} – {local(d.end, tz, '%a %d %b %H:%M')}",
-        "",
-        *[f"• {esc(label)}: <b>{esc(value)}</b>" for label, value in headline(d)],
-    ]
-    if d.per_platform:
-        channels = ", ".join(f"{esc(k, 30)} {v}" for k, v in d.per_platform.items())
-        lines += ["", f"<b>Channels</b>: {channels}"]
-    if d.per_topic:
-        topics = ", ".join(f"{esc(k, 40)} {v}" for k, v in list(d.per_topic.items())[:10])
-        lines.append(f"<b>Topics</b>: {topics}")
-    if d.sentiment:
-        lines.append("<b>Sentiment</b>: " + " · ".join(f"{k} {v}" for k, v in d.sentiment.items()))
-    for title, items in (("Waiting for an answer", d.unanswered), ("Complaints", d.top_complaints)):
-        if items:
-            lines += ["", f"<b>{title}</b>"]
-            for item in items[:5]:
-                url = link(item.get("url"), "link")
-                lines.append(
-                    f"• {esc(item.get('author'), 40)} on {esc(item.get('platform'), 20)}: "
-                    f"{one_line(item.get('text', ''), 100)}" + (f" ({url})" if url else "")
-                )
-    if d.connectors:
-        lines += ["", "<b>Key connectors</b>"]
-        lines += [
-            f"• {esc(c.handle, 40)} ({esc(c.platform, 20)}) links {c.groups} groups"
-            for c in d.connectors[:5]
-        ]
     return fit_lines(lines)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ from sqlmodel import col
 
 from bot.models import OutboxItem
 from bot.staff.context import StaffContext, format_refs
-from bot.staff.render import render_group, split_plain
+from bot.staff.render import render_group
 from bot.staff.view import load_view
 
 log = logging.getLogger(__name__)
@@ -89,16 +88,15 @@ class TelegramSink:
         return format_refs(refs)
 
     async def send_digest(self, payload: dict[str, Any], key: str) -> str:
-        """The weekly digest: its text (plain, in as many messages as it takes), then the chart."""
+        """The weekly digest: its compact text, then its charts as photos, to the staff chats."""
         await self._connect()
+        charts = [
+            (Path(str(chart["path"])), str(chart.get("caption", "")))
+            for chart in payload.get("charts", [])
+            if isinstance(chart, dict) and chart.get("path")
+        ]
         refs = []
-        chart = Path(str(payload["chart"])) if payload.get("chart") else None
         for chat_id in self.staff_chats():
-            for chunk in split_plain(str(payload.get("summary", ""))):
-                message = await self.ctx.sender.call(
-                    chat_id, partial(self.ctx.bot.send_message, chat_id, chunk)
-                )
-                refs.append((chat_id, message.message_id))
-            if chart is not None and chart.is_file():
-                await self.ctx.send_photo(chat_id, chart, "This week in charts")
+            messages = await self.ctx.send_digest(chat_id, str(payload.get("summary", "")), charts)
+            refs += [(chat_id, message.message_id) for message in messages]
         return format_refs(refs)

@@ -241,7 +241,7 @@ class BlueskyConnector(SyncConnector):
 
         def normalize(item: dict[str, Any]) -> Post | None:
             reason = item.get("reason")
-            if reason not in reasons:
+            if not isinstance(reason, str) or reason not in reasons:
                 return None  # a server that ignores ``reasons`` (likes, follows...)
             return post_from_view(
                 item,

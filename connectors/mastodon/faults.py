@@ -86,7 +86,7 @@ def response_json(response: Any, *, what: str, source: str) -> Any:
     """The decoded JSON body of a tapped response, or :class:`MalformedResponse`."""
     try:
         return json.loads(response.content)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, RecursionError) as exc:  # RecursionError: nested too deep
         size = len(response.content or b"")
         raise MalformedResponse(
             f"{what}: HTTP {response.status_code} body is not JSON ({size} bytes): {exc}",
@@ -133,7 +133,7 @@ def _error_text(response: Any) -> str:
         return ""
     try:
         body = json.loads(response.content)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         return ""
     if isinstance(body, dict):
         message = body.get("error_description") or body.get("error")

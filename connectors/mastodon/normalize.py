@@ -7,6 +7,7 @@ quote, application...) may be absent or null.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from connectors.errors import MalformedResponse
 from connectors.mastodon.faults import PLATFORM
 from connectors.mastodon.text import html_to_text
 
+_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}\Z")  # Mastodon: digits; Pleroma, GoToSocial: flake ids
 _METRICS = (
     ("likes", "favourites_count"),
     ("replies", "replies_count"),
@@ -129,10 +131,16 @@ def _int(value: Any) -> int | None:
 
 
 def status_id(status: Any, *, source: str, where: str = "status") -> str:
-    """The id of a Status dict (MalformedResponse when it is not one)."""
+    """The id of a Status (or Notification) dict: digits, or a server's flake id of letters
+    and digits (MalformedResponse when it is not one: it becomes the feed's cursor)."""
     if not isinstance(status, dict):
         raise MalformedResponse(f"{where} is not an object", platform=PLATFORM, source=source)
-    return str(_required(status, "id", where, source))
+    value = _required(status, "id", where, source)
+    if isinstance(value, bool) or not isinstance(value, str | int) or not _ID.match(str(value)):
+        raise MalformedResponse(
+            f"{where}.id {str(value)[:40]!r} is not a Mastodon id", platform=PLATFORM, source=source
+        )
+    return str(value)
 
 
 def author_of(account: Any, identity: Identity, *, source: str, where: str) -> Author:

@@ -190,4 +190,6 @@ def translate(exc: Exception, *, settings: Settings, source: str, what: str) -> 
         return PermanentError(f"{what}: {exc}", **where)
     if isinstance(exc, KeyError):
         return MalformedResponse(f"{what}: Reddit's answer lacks {exc}", **where)
+    if isinstance(exc, RecursionError):
+        return MalformedResponse(f"{what}: Reddit answered JSON nested too deeply", **where)
     return exc

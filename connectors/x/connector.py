@@ -63,6 +63,7 @@ _SDK_ERRORS = (
     KeyError,
     TypeError,
     AttributeError,
+    RecursionError,  # JSON nested deeper than the decoder goes
 )
 
 Call = Callable[[dict[str, str], str | None, int], Page]
@@ -399,7 +400,7 @@ class XConnector(SyncConnector):
                 post = to_post(
                     tweet, page, source=source.name, identity=identity, mentions_feed=mentions_feed
                 )
-            except (ValueError, KeyError, TypeError) as exc:
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 raise MalformedResponse(
                     f"post {tweet.get('id')!r} is malformed: {exc}",
                     platform=PLATFORM,

@@ -164,7 +164,8 @@ def permalink(handle: str | None, post_id: str) -> str:
 def references(tweet: dict[str, Any]) -> dict[str, str]:
     """``referenced_tweets`` as ``{type: id}`` (replied_to, quoted, retweeted)."""
     refs: dict[str, str] = {}
-    for ref in tweet.get("referenced_tweets") or []:
+    listed = tweet.get("referenced_tweets")
+    for ref in listed if isinstance(listed, list) else []:
         if isinstance(ref, dict) and ref.get("type") and ref.get("id"):
             refs[str(ref["type"])] = str(ref["id"])
     return refs
@@ -193,11 +194,13 @@ def to_post(
 
     user = page.users.get(author_id, {})
     handle = str(user.get("username") or "")
-    followers = (user.get("public_metrics") or {}).get("followers_count")
+    user_metrics = user.get("public_metrics")
+    followers = user_metrics.get("followers_count") if isinstance(user_metrics, dict) else None
+    name = user.get("name")
     author = Author(
         id=author_id,
         handle=handle,
-        name=user.get("name"),
+        name=name if isinstance(name, str) else None,
         is_self=identity.is_self(author_id, handle),
         followers=int(followers) if isinstance(followers, int) else None,
     )

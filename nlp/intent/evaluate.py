@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 __all__ = ["evaluate_intent", "main", "predicted_intents"]
 
 
-
 def predicted_intents(scores: dict[str, float], threshold: float = THRESHOLD) -> set[str]:
     """The intents whose score reaches ``threshold``."""
     return {name for name in INTENTS if scores.get(name, 0.0) >= threshold}

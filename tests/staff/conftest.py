@@ -23,6 +23,7 @@ from bot.staff.context import parse_refs
 from connectors.base import Post as IncomingPost
 from connectors.replay import ReplayConnector, ReplaySettings
 from connectors.serialize import post_to_dict
+from tests.conftest import NewDatabase
 from tests.helpers import KeywordAnalyser, make_post, settings_from
 from tests.staff.fake_api import TOKEN, FakeTelegram, buttons, user
 
@@ -67,10 +68,10 @@ class FakeClock:
         await asyncio.sleep(0)
 
 
-def staff_settings(tmp_path: Path, data: Path, **telegram: Any) -> Any:
+def staff_settings(tmp_path: Path, data: Path, url: str | None = None, **telegram: Any) -> Any:
     return settings_from(
         {
-            "database": {"url": f"sqlite:///{tmp_path / 'db.sqlite'}"},
+            "database": {"url": url or f"sqlite:///{tmp_path / 'db.sqlite'}"},
             "sources": [
                 {"name": "s", "platform": "replay", "feed": "file", "options": {"path": str(data)}}
             ],
@@ -148,7 +149,7 @@ Build = Callable[..., Awaitable[World]]
 
 
 @pytest.fixture
-async def world_factory(tmp_path: Path) -> AsyncIterator[Build]:
+async def world_factory(tmp_path: Path, new_database: NewDatabase) -> AsyncIterator[Build]:
     made: list[World] = []
 
     async def build(posts: list[IncomingPost] | None = None, **telegram: Any) -> World:
@@ -162,7 +163,7 @@ async def world_factory(tmp_path: Path) -> AsyncIterator[Build]:
         folder.mkdir()
         data = folder / "in.jsonl"
         data.write_text("".join(json.dumps(post_to_dict(p)) + "\n" for p in posts))
-        settings = staff_settings(folder, data, **telegram)
+        settings = staff_settings(folder, data, new_database(), **telegram)
         engine = open_engine(settings.database.url)
         fake, clock = FakeTelegram(), FakeClock()
         staff = StaffBot(

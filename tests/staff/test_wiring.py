@@ -39,14 +39,19 @@ def test_a_token_without_chats_or_users_is_a_clear_error(tmp_path: Path) -> None
     engine.dispose()
 
 
-async def test_the_weekly_digest_arrives_as_text_and_chart(world: World, tmp_path: Path) -> None:
+async def test_the_weekly_digest_arrives_as_text_and_charts(world: World, tmp_path: Path) -> None:
     report = world.salon.digest(world.clock.now(), tmp_path / "digest", enqueue=True)
     world.salon.outbox.clock = lambda: utcnow() + timedelta(minutes=1)  # the item is due
     stats = await world.salon.deliver()
     assert stats.sent == 1
-    messages = world.fake.in_chat(GROUP)[-2:]
-    assert messages[0]["text"].startswith(f"# {report.digest.institution}: weekly digest")
-    assert messages[1]["_png"] is True
+    text, *photos = world.fake.in_chat(GROUP)[-4:]
+    assert text["text"].startswith(f"📊 {report.digest.institution}: weekly digest")
+    assert [p["_png"] for p in photos] == [True, True, True]
+    assert [p["caption"] for p in photos] == [
+        "Public posts per channel and topic",
+        "Sentiment per day",
+        "Response this week and last",
+    ]
     [item] = [i for i in [world.item(f"digest:{report.digest.start:%G-W%V}")] if i]
     assert item.state == OutboxState.SENT.value
 
