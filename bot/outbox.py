@@ -197,6 +197,9 @@ class Outbox:
                 claimed_at=now,
                 attempts=col(OutboxItem.attempts) + 1,
             )
+            # the caller refreshes what it claimed; evaluating the WHERE against every object
+            # in the session would make a drain quadratic in its size
+            .execution_options(synchronize_session=False)
         )
         session.commit()
         return bool(getattr(result, "rowcount", 0) == 1)
@@ -212,6 +215,7 @@ class Outbox:
                 col(OutboxItem.claimed_at) <= cutoff,
             )
             .values(claimed_at=self.clock())
+            .execution_options(synchronize_session=False)
         )
         session.commit()
         return bool(getattr(result, "rowcount", 0) == 1)
