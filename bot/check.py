@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from datetime import date
 
 from pydantic import ValidationError
 
@@ -74,10 +75,16 @@ def _check_rules(settings: Settings, classes: dict[str, type[Connector]]) -> lis
         book = ReplyBook(settings.templates, settings.facts)
     except RuleError as exc:
         return [str(exc)]
-    for name in settings.templates:
+    for name, template in settings.templates.items():
         missing = sorted(book.facts_used(name) - set(settings.facts))
         if missing:
             problems.append(f"templates.{name}: uses unknown facts {', '.join(missing)}")
+            continue
+        for language in ("en", *template.languages):  # fails for every post: say so now
+            try:
+                book.render(name, language, author="someone", today=date.today())
+            except RuleError as exc:
+                problems.append(f"{exc} (filled in for a sample post)")
     platforms = sorted(CONNECTORS)
     topics = _topic_keys(settings)
     for index, rule in enumerate(settings.triage.rules):

@@ -12,6 +12,9 @@ from bot.errors import RuleError
 from config.settings import Fact, TemplateSettings
 
 _ENV = ImmutableSandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
+# what a template's own code can raise besides Jinja's errors: ``{{ 1/0 }}``, a ``range`` over
+# the sandbox's limit (OverflowError), a macro that calls itself, a filter given the wrong type
+RENDER_ERRORS = (TemplateError, ArithmeticError, RecursionError, TypeError, ValueError, LookupError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +63,7 @@ class ReplyBook:
         facts = {key: fact.value for key, fact in self.facts.items()}
         try:
             text = template.render(facts=facts, author=author)
-        except TemplateError as exc:
+        except RENDER_ERRORS as exc:
             raise RuleError(f"templates.{name} ({lang}): {exc}") from None
         return RenderedReply(text.strip(), lang, expired)
 

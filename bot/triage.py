@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from bot.conversations import note_ask, note_public_post
+from bot.errors import RuleError
 from bot.models import (
     Decision,
     OutboxItem,
@@ -349,9 +350,13 @@ class Triage:
             refusal = guard.refusal(post, author, abusive=analysis.is_abusive, automatic=automatic)
             rendered = None
             if refusal is None and s.template:
-                rendered = self.replies.render(
-                    s.template, analysis.language, author=author.handle, today=now.date()
-                )
+                try:
+                    rendered = self.replies.render(
+                        s.template, analysis.language, author=author.handle, today=now.date()
+                    )
+                except RuleError as exc:  # a template that fails for this post: staff decide
+                    refusal = f"the template failed ({exc})"
+            if rendered is not None:
                 if action == "auto_reply" and rendered.language != analysis.language:
                     action, note = "draft_reply", f"no {analysis.language} template: drafted"
                 elif action == "auto_reply" and rendered.expired_facts:

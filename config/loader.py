@@ -24,6 +24,7 @@ from config.errors import ConfigError, ConfigFileMissing
 from config.settings import Settings, rule_path
 
 REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+MAX_VALUES = 1_000_000  # in the settings once YAML aliases are expanded ("billion laughs")
 
 
 def read_secrets_file(path: Path) -> dict[str, str]:
@@ -65,6 +66,18 @@ def _resolve(
 
         return REFERENCE.sub(substitute, node)
     return node
+
+
+def _expanded_size(node: Any, seen: dict[int, int]) -> int:
+    """How many values ``node`` holds with every YAML alias expanded; each shared list or
+    mapping is measured once, so an alias bomb is measured without being expanded."""
+    if not isinstance(node, dict | list):
+        return 1
+    known = seen.get(id(node))
+    if known is None:
+        children = node.values() if isinstance(node, dict) else node
+        known = seen[id(node)] = 1 + sum(_expanded_size(child, seen) for child in children)
+    return known
 
 
 def format_validation_error(exc: ValidationError, data: Any = None) -> list[str]:
@@ -130,7 +143,19 @@ def parse_settings(
         lookup = {**read_secrets_file(path), **env}
     problems: list[str] = []
     used: set[str] = set()  # substituted values: secrets the logs must never show
-    resolved = _resolve(data, lookup, "", problems, used)
+    try:
+        size = _expanded_size(data, {})
+        if size > MAX_VALUES:
+            raise ConfigError(
+                [
+                    f"the settings expand to {size:,} values through YAML aliases (&name, *name),"
+                    f" more than {MAX_VALUES:,}: write them out without aliases"
+                ],
+                file=file,
+            )
+        resolved = _resolve(data, lookup, "", problems, used)
+    except RecursionError:
+        raise ConfigError(["the settings are nested too deeply"], file=file) from None
     if problems:
         raise ConfigError(problems, file=file)
     _apply_overrides(resolved, env)
@@ -167,11 +192,18 @@ def load_settings(path: str | Path, *, environ: Mapping[str, str] | None = None)
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
+        position = getattr(exc, "position", None)  # a character YAML does not allow
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
+        if not mark and isinstance(position, int):
+            where = f"character {position + 1}: "
+        problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or "invalid YAML"
         raise ConfigError([f"{where}{problem}"], file=str(file)) from None
     except UnicodeDecodeError:
         raise ConfigError(["the file is not UTF-8 text"], file=str(file)) from None
+    except (ValueError, OverflowError) as exc:  # e.g. a date such as 2026-13-45
+        raise ConfigError([f"a value YAML cannot read: {exc}"], file=str(file)) from None
+    except RecursionError:  # PyYAML composes nested lists recursively
+        raise ConfigError(["the file is nested too deeply"], file=str(file)) from None
     settings = parse_settings(data if data is not None else {}, environ=environ, file=str(file))
     return _relative_to(settings, file.parent)
 

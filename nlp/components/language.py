@@ -34,7 +34,7 @@ SUPPORTED = ("en", "fr", "de", "es", "it", "nl", "pt", "hu", "pl")
 UNDETERMINED = "und"
 IGNORED_HINTS = frozenset({"", "und", "zxx", "mul", "mis", "xx", "unknown", "qam", "qct"})
 
-_NOISE = re.compile(rf"{URL.pattern}|{MENTION.pattern}|\S+@\S+\.\w+|&\w+;")  # + e-mail, entities
+_NOISE = re.compile(rf"{URL.pattern}|{MENTION.pattern}|(?<!\S)[^\s@]+@\S+\.\w+|&\w+;")  # + e-mail, entities
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 # Letters of non-Latin scripts: (regex, language, score).
 _SCRIPTS: tuple[tuple[re.Pattern[str], str, float], ...] = (
