@@ -34,7 +34,9 @@ SUPPORTED = ("en", "fr", "de", "es", "it", "nl", "pt", "hu", "pl")
 UNDETERMINED = "und"
 IGNORED_HINTS = frozenset({"", "und", "zxx", "mul", "mis", "xx", "unknown", "qam", "qct"})
 
-_NOISE = re.compile(rf"{URL.pattern}|{MENTION.pattern}|(?<!\S)[^\s@]+@\S+\.\w+|&\w+;")  # + e-mail, entities
+# URLs, mentions, e-mail addresses (anchored at a word start, so that a long unbroken run is
+# scanned once rather than once per character) and HTML entities
+_NOISE = re.compile(rf"{URL.pattern}|{MENTION.pattern}|(?<!\S)[^\s@]+@\S+\.\w+|&\w+;")
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 # Letters of non-Latin scripts: (regex, language, score).
 _SCRIPTS: tuple[tuple[re.Pattern[str], str, float], ...] = (
