@@ -9,7 +9,8 @@ Public interface::
     import nlp.textcat  # registers the spaCy factory
     nlp.add_pipe("salon_textcat", config={"task": "sentiment"})  # -> doc._.textcat_sentiment
 
-Inference needs numpy (and spaCy for the component) only; training needs scikit-learn.
+Inference needs numpy (and spaCy for the component) only; training needs scikit-learn,
+vaderSentiment and alt-profanity-check (the `train` extra).
 """
 
 from nlp.textcat.component import SalonTextcat, make_salon_textcat

@@ -4,7 +4,8 @@ A batch of texts becomes one sparse matrix in CSR form (``SparseBatch``) with th
 blocks:
 
 * ``[0, N_DENSE)`` dense hand-made features: lexicon scores with negation scope, punctuation,
-  capitals, elongation, emoji, length;
+  capitals, elongation, emoji, length; with ``FeatureConfig.toxicity`` one more column,
+  ``tox_score``: the decision value of a profanity model's word weights (``lexicon.py``);
 * word n-grams (1..``word_ngrams``) hashed into ``2**word_bits`` columns; tokens inside a
   negation scope carry a ``_NEG`` suffix;
 * character n-grams (``char_min``..``char_max``) of the normalised text hashed into
@@ -28,10 +29,13 @@ from typing import Any
 
 import numpy as np
 
+from nlp.textcat.lexicon import ToxicityLexicon
+
 __all__ = [
     "DENSE_NAMES",
     "NEGATORS",
     "N_DENSE",
+    "TOXICITY_NAME",
     "FeatureConfig",
     "FeatureExtractor",
     "SparseBatch",
@@ -157,9 +161,11 @@ def tokenize(text: str) -> list[str]:
     Letters repeated three or more times are squeezed to two (``sooooo`` -> ``soo``).
     """
     tokens = []
+    # One search of the whole text spares a regex call per token in most posts.
+    squeeze = _ELONG_RE.search(text.lower()) is not None
     for tok in _TOKEN_RE.findall(text):
         low = tok.lower()
-        if len(low) > 3:
+        if squeeze and len(low) > 3:
             low = _ELONG_RE.sub(r"\1\1", low)
         if low[0] in "!?" and len(low) > 1:
             low = low[:3]
@@ -219,6 +225,7 @@ DENSE_NAMES: tuple[str, ...] = (
     "bias_one",
 )
 N_DENSE = len(DENSE_NAMES)
+TOXICITY_NAME = "tox_score"  # column N_DENSE when FeatureConfig.toxicity is set
 _N_SCALAR = -0.74  # VADER's empirically derived damping of negated valence
 _CAPS_RE = re.compile(r"\b[A-Z][A-Z']{2,}\b")
 _ELONG_RAW_RE = re.compile(r"([a-zA-Z])\1{2,}")
@@ -354,21 +361,22 @@ class FeatureConfig:
     char_max: int = 5
     negation: bool = True
     dense: bool = True
+    toxicity: bool = False  # one extra dense column; needs a ToxicityLexicon
 
     @property
     def n_features(self) -> int:
         """Total number of columns."""
-        return N_DENSE + (1 << self.word_bits) + (1 << self.char_bits)
+        return self.word_offset + (1 << self.word_bits) + (1 << self.char_bits)
 
     @property
     def word_offset(self) -> int:
-        """First word-block column."""
-        return N_DENSE
+        """First word-block column (the dense block, and the toxicity column, come first)."""
+        return N_DENSE + int(self.toxicity)
 
     @property
     def char_offset(self) -> int:
         """First char-block column."""
-        return N_DENSE + (1 << self.word_bits)
+        return self.word_offset + (1 << self.word_bits)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
@@ -399,9 +407,20 @@ class SparseBatch:
 class FeatureExtractor:
     """Turn texts into a ``SparseBatch`` of raw counts under a ``FeatureConfig``."""
 
-    def __init__(self, config: FeatureConfig, lexicon: Mapping[str, float] | None = None):
+    def __init__(
+        self,
+        config: FeatureConfig,
+        lexicon: Mapping[str, float] | None = None,
+        toxicity: ToxicityLexicon | None = None,
+    ):
+        if config.toxicity and toxicity is None:
+            raise ValueError(
+                "FeatureConfig(toxicity=True) needs a ToxicityLexicon: pass "
+                "nlp.textcat.lexicon.load_toxicity_lexicon() when training (model files carry it)"
+            )
         self.config = config
         self.lexicon: Mapping[str, float] = lexicon or {}
+        self.toxicity = toxicity if config.toxicity else None
 
     def analyse(self, text: str) -> tuple[str, list[str], list[bool]]:
         """Normalised text, tokens and negation flags for one text (useful for debugging)."""
@@ -421,8 +440,11 @@ class FeatureExtractor:
         for doc_id, text in enumerate(texts):
             n_docs += 1
             norm, tokens, neg = self.analyse(text)
-            if cfg.dense:
-                dense_rows.append(_dense(norm, tokens, neg, self.lexicon))
+            if cfg.dense or self.toxicity is not None:
+                row = _dense(norm, tokens, neg, self.lexicon) if cfg.dense else [0.0] * N_DENSE
+                if self.toxicity is not None:
+                    row.append(self.toxicity.score_tokens(tokens))
+                dense_rows.append(row)
             for tok, in_neg in zip(tokens, neg, strict=True):
                 key = tok + "_NEG" if in_neg else tok
                 tok_hashes.append(zlib.crc32(key.encode("utf-8")))
@@ -431,7 +453,7 @@ class FeatureExtractor:
 
         pieces_cols: list[np.ndarray] = []
         pieces_rows: list[np.ndarray] = []
-        dense = np.asarray(dense_rows, dtype=np.float64) if cfg.dense and n_docs else None
+        dense = np.asarray(dense_rows, dtype=np.float64) if dense_rows else None
         if tok_hashes:
             units = np.asarray(tok_hashes, dtype=np.uint64)
             owner = np.asarray(tok_owner, dtype=np.int64)

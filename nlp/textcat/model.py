@@ -12,6 +12,8 @@ File format (``<name>.npz``, loaded with ``allow_pickle=False``):
   every other hashed column); ``intercept`` float32
   ``(n_labels,)`` (decision offsets tuned on validation already added);
 * ``lex_keys`` unicode, ``lex_vals`` float32: the lexicon used by the dense features;
+* with ``feature_config.toxicity`` also ``tox_keys``, ``tox_idf``, ``tox_coef``, ``tox_bias``:
+  the profanity model's word weights behind the ``tox_score`` feature;
 * ``labels`` unicode ``(n_labels,)``; ``feature_config`` unicode JSON.
 """
 
@@ -25,6 +27,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from nlp.textcat.features import FeatureConfig, FeatureExtractor, SparseBatch
+from nlp.textcat.lexicon import ToxicityLexicon
 from nlp.textcat.weighting import weight
 
 __all__ = [
@@ -67,18 +70,22 @@ class LinearTextModel:
         name: str = "textcat",
         version: str = "0",
         idf_unseen: float = 1.0,
+        toxicity: ToxicityLexicon | None = None,
     ) -> None:
         self.config = config
         self.labels = tuple(labels)
         self.name = name
         self.version = version
-        self.extractor = FeatureExtractor(config, lexicon or {})
+        self.extractor = FeatureExtractor(config, lexicon or {}, toxicity)
         n = config.n_features
         if coef.shape != (cols.shape[0], len(self.labels)):
             raise ValueError(f"coef shape {coef.shape} does not match cols/labels")
-        # Dense lookup tables: one gather per feature occurrence at inference.
-        self._coef = np.zeros((n, len(self.labels)), dtype=np.float32)
-        self._coef[cols] = coef.astype(np.float32)
+        # Dense lookup tables: one gather per feature occurrence at inference. A binary model
+        # keeps only the logit difference (label 1 - label 0): half the work, same softmax.
+        self._binary = len(self.labels) == 2
+        weights = coef[:, 1:] - coef[:, :1] if self._binary else coef
+        self._coef = np.zeros((n, weights.shape[1]), dtype=np.float32)
+        self._coef[cols] = weights.astype(np.float32)
         # Hashed columns without a weight get the IDF of an unseen term (as in training).
         self._idf = np.full(n, idf_unseen, dtype=np.float32)
         self._idf[: config.word_offset] = 1.0
@@ -86,6 +93,8 @@ class LinearTextModel:
         self._idf[cols[hashed]] = idf[hashed]
         self.idf_unseen = float(idf_unseen)
         self._intercept = intercept.astype(np.float64)
+        if self._binary:
+            self._intercept = np.array([0.0, self._intercept[1] - self._intercept[0]])
         self.n_weights = int(cols.shape[0])
 
     # ---------------------------------------------------------------- inference
@@ -98,10 +107,14 @@ class LinearTextModel:
         vals = weight(batch, self._idf, self.config)
         n_rows, k = batch.n_rows, len(self.labels)
         rows = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(batch.indptr))
-        contrib = self._coef[batch.indices] * vals[:, None]
-        scores = np.empty((n_rows, k), dtype=np.float64)
-        for j in range(k):
-            scores[:, j] = np.bincount(rows, weights=contrib[:, j], minlength=n_rows)
+        scores = np.zeros((n_rows, k), dtype=np.float64)
+        if self._binary:
+            contrib = self._coef[batch.indices, 0] * vals
+            scores[:, 1] = np.bincount(rows, weights=contrib, minlength=n_rows)
+        else:
+            contrib = self._coef[batch.indices] * vals[:, None]
+            for j in range(k):
+                scores[:, j] = np.bincount(rows, weights=contrib[:, j], minlength=n_rows)
         return scores + self._intercept
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
@@ -113,12 +126,23 @@ class LinearTextModel:
         return [self.labels[i] for i in self.predict_proba(texts).argmax(axis=1)]
 
     # ---------------------------------------------------------------- persistence
+    def compact(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(cols, coef, idf)`` of the columns that carry a weight, as ``save`` takes them."""
+        cols = np.flatnonzero(np.abs(self._coef).max(axis=1) > 0)
+        coef = self._coef[cols]
+        if self._binary:
+            coef = np.concatenate([np.zeros_like(coef), coef], axis=1)
+        return cols, coef, self._idf[cols]
+
     def save(self, path: str | Path, cols: np.ndarray, coef: np.ndarray, idf: np.ndarray) -> int:
         """Write ``path`` (.npz) from the compact arrays; return its size in bytes."""
         lex = self.extractor.lexicon
+        tox = self.extractor.toxicity
         path = Path(path)
+        extra: dict[str, Any] = tox.to_arrays() if tox is not None else {}
         np.savez_compressed(
             path,
+            **extra,
             cols=cols.astype(np.int32),
             coef=coef.astype(np.float16),
             idf=idf.astype(np.float32),
@@ -139,6 +163,7 @@ class LinearTextModel:
             lexicon = dict(
                 zip(data["lex_keys"].tolist(), data["lex_vals"].astype(float).tolist(), strict=True)
             )
+            toxicity = ToxicityLexicon.from_arrays(data) if "tox_keys" in data.files else None
             return cls(
                 config=config,
                 labels=data["labels"].tolist(),
@@ -150,6 +175,7 @@ class LinearTextModel:
                 lexicon=lexicon,
                 name=name,
                 version=version,
+                toxicity=toxicity,
             )
 
 
@@ -170,6 +196,7 @@ class AbuseModel:
         self._shared = (
             offensive.config == hate.config
             and offensive.extractor.lexicon == hate.extractor.lexicon
+            and offensive.extractor.toxicity == hate.extractor.toxicity
         )
 
     def predict_parts(self, texts: Sequence[str]) -> dict[str, np.ndarray]:

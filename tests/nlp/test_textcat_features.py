@@ -9,15 +9,18 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from nlp.textcat.features import (
     DENSE_NAMES,
+    N_DENSE,
     FeatureConfig,
     FeatureExtractor,
     mark_negation,
     normalize,
     tokenize,
 )
+from nlp.textcat.lexicon import ToxicityLexicon, load_toxicity_lexicon
 from nlp.textcat.weighting import compute_idf, weight
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,3 +130,49 @@ def test_hashing_is_deterministic_across_processes() -> None:
         ["Not bad at all :) 😍 #museum"]
     )
     assert runs[0] == runs[1] == here.indices.tolist()
+
+
+TOX = ToxicityLexicon({"idiot": (2.0, 3.0), "stupid": (1.0, 1.0), "museum": (1.5, -0.5)}, -1.0)
+
+
+def test_toxicity_score_is_normalised_tfidf_dot_plus_bias() -> None:
+    # "idiot idiot museum": tf-idf (4, 1.5), coef (3, -0.5) -> (12 - 0.75) / sqrt(16 + 2.25) - 1
+    expected = (12.0 - 0.75) / np.sqrt(18.25) - 1.0
+    assert TOX.score("Idiot, IDIOT at the museum!") == pytest.approx(expected)
+    assert TOX.score("nothing known here") == -1.0
+    tokens = tokenize(normalize("Idiot, #idiot at the museum!"))
+    assert TOX.score_tokens(tokens) == pytest.approx(expected)
+    # contractions and hyphenated words count as their parts, as in the source model
+    assert TOX.score_tokens(tokenize("stupid-idiot")) == pytest.approx(TOX.score("stupid-idiot"))
+
+
+def test_toxicity_column_and_layout() -> None:
+    plain = FeatureConfig(word_bits=12, char_bits=12)
+    cfg = FeatureConfig(word_bits=12, char_bits=12, toxicity=True)
+    assert cfg.word_offset == plain.word_offset + 1 == N_DENSE + 1
+    assert cfg.n_features == plain.n_features + 1
+    batch = FeatureExtractor(cfg, LEXICON, TOX).transform(["you idiot", "a quiet day"])
+    tox = {
+        row: batch.data[i]
+        for row in range(2)
+        for i in range(batch.indptr[row], batch.indptr[row + 1])
+        if batch.indices[i] == N_DENSE
+    }
+    assert tox[0] == pytest.approx(TOX.score("you idiot")) and tox[0] > 0
+    assert tox[1] == pytest.approx(-1.0)
+    # without the flag the layout (and every older model file) is unchanged
+    assert FeatureExtractor(plain, LEXICON, TOX).toxicity is None
+    with pytest.raises(ValueError, match="needs a ToxicityLexicon"):
+        FeatureExtractor(cfg, LEXICON)
+
+
+def test_toxicity_lexicon_reproduces_the_installed_profanity_model() -> None:
+    from profanity_check import profanity_check
+
+    lexicon = load_toxicity_lexicon()
+    texts = ["you are a fucking idiot", "Lovely garden, see you soon", "", "what a joke"]
+    matrix = profanity_check.vectorizer.transform(texts)
+    estimators = [c.estimator for c in profanity_check.model.calibrated_classifiers_]
+    expected = np.mean([e.decision_function(matrix) for e in estimators], axis=0)
+    assert np.allclose([lexicon.score(t) for t in texts], expected, atol=1e-9)
+    assert lexicon.score(texts[0]) > 0 > lexicon.score(texts[1])

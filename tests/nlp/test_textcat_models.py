@@ -39,7 +39,8 @@ def test_shipped_files_small_and_described() -> None:
         "abuse": ["offensive.npz", "hate.npz"],
     }.items():
         meta = json.loads((MODELS_DIR / folder / "meta.json").read_text())
-        for key in ("name", "version", "training_data", "command", "metrics_val", "date"):
+        keys = ("name", "version", "training_data", "command", "metrics_val", "metrics_cv", "date")
+        for key in keys:
             assert key in meta, key
         for name in files:
             size = (MODELS_DIR / folder / name).stat().st_size
@@ -92,9 +93,8 @@ def test_empty_and_odd_inputs() -> None:
 def test_save_load_roundtrip(tmp_path) -> None:
     model = load_textcat("offensive")
     assert isinstance(model, LinearTextModel)
-    cols = np.flatnonzero(np.abs(model._coef).max(axis=1) > 0)
     path = tmp_path / "m.npz"
-    model.save(path, cols, model._coef[cols], model._idf[cols])
+    model.save(path, *model.compact())
     again = LinearTextModel.load(path)
     texts = ["what a day", "shut up you idiot", "#museum opening tonight"]
     assert np.allclose(model.predict_proba(texts), again.predict_proba(texts), atol=1e-6)
@@ -103,3 +103,51 @@ def test_save_load_roundtrip(tmp_path) -> None:
 def test_unknown_task_rejected() -> None:
     with pytest.raises(ValueError, match="unknown task"):
         load_textcat("toxicity")
+
+
+# Hand-written museum posts: a check of the shipped operating point, never training data.
+COMPLAINTS = [
+    "Worst experience ever, terrible staff.",
+    "This is the worst experience ever, I hate it. Terrible staff.",
+    "The queue was an hour long and nobody told us anything. Really disappointing.",
+    "Your cafe is overpriced and the toilets were filthy.",
+    "The audio guide kept crashing, total waste of money.",
+    "Booked tickets online and the site charged me twice. Awful service.",
+    "The new exhibition is boring and badly lit, what a letdown.",
+    "Rude security guard shouted at my kids. Not acceptable.",
+    "Closed again without notice? This is ridiculous.",
+    "The lift was broken so we couldn't see the upper floors in a wheelchair. Terrible.",
+]
+INSULTS = [
+    "You are a fucking idiot",
+    "Your director is a talentless idiot and a coward",
+    "Shut up, you pathetic morons",
+    "whoever runs your comms is a worthless piece of shit",
+]
+
+
+def test_plain_complaints_are_not_flagged_at_the_shipped_threshold() -> None:
+    meta = json.loads((MODELS_DIR / "abuse" / "meta.json").read_text())
+    flag = meta["flag_thresholds"]
+    assert 0.5 <= flag["offensive"] < 1.0 and 0.5 <= flag["hate"] < 1.0
+    model = load_textcat("abuse")
+    assert isinstance(model, AbuseModel)
+    complaints = model.predict_parts(COMPLAINTS)
+    assert (complaints["offensive"] < flag["offensive"]).all(), complaints["offensive"]
+    assert (complaints["hate"] < flag["hate"]).all(), complaints["hate"]
+    # the brief's example scored 0.79 on offensive in 1.0.0
+    assert complaints["offensive"][0] < 0.7
+    insults = model.predict_parts(INSULTS)
+    assert (insults["offensive"] >= flag["offensive"]).all(), insults["offensive"]
+    praise = model.predict_parts(POSITIVE)
+    assert (praise["abusive"] < 0.5).all()
+
+
+def test_abuse_models_carry_the_toxicity_lexicon() -> None:
+    model = load_textcat("abuse")
+    assert isinstance(model, AbuseModel)
+    for part in (model.offensive, model.hate):
+        assert part.config.toxicity and part.extractor.toxicity is not None
+        assert len(part.extractor.toxicity.weights) > 10_000
+    sentiment = load_textcat("sentiment")
+    assert isinstance(sentiment, LinearTextModel) and sentiment.extractor.toxicity is None
