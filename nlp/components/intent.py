@@ -35,7 +35,6 @@ Two layers:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +43,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from nlp.components import extensions
+from nlp.components.batching import BatchComponent
 from nlp.components.extensions import doc_text
 from nlp.components.language import SUPPORTED, confident_language
 from nlp.components.lexicon import read_yaml
@@ -236,7 +236,7 @@ def _scores(evidence: dict[str, float]) -> dict[str, float]:
     return {intent: round(1.0 - math.exp(-evidence[intent]), 4) for intent in INTENTS}
 
 
-class IntentComponent:
+class IntentComponent(BatchComponent):
     """Sets ``doc._.intents`` from the cues and the sentiment score, or from the trained model
     over them when one is given."""
 
@@ -252,9 +252,8 @@ class IntentComponent:
         found = cue_evidence(text, self.cues.for_language(confident_language(doc)))
         return text, found, float(doc._.sentiment_score or 0.0)
 
-    def _set(self, docs: list[Doc]) -> None:
-        if not docs:
-            return
+    def set_batch(self, docs: list[Doc]) -> None:
+        """Score a batch (the trained model, if any, runs once per batch)."""
         seen = [self._evidence(doc) for doc in docs]
         if self.model is None:
             for doc, (_, found, sentiment) in zip(docs, seen, strict=True):
@@ -264,24 +263,6 @@ class IntentComponent:
         probs = self.model.predict_proba([row[0] for row in seen], dense)
         for doc, row in zip(docs, probs.tolist(), strict=True):
             doc._.intents = {i: round(p, 4) for i, p in zip(INTENTS, row, strict=True)}
-
-    def __call__(self, doc: Doc) -> Doc:
-        """Score one doc."""
-        self._set([doc])
-        return doc
-
-    def pipe(self, stream: Iterable[Doc], batch_size: int | None = None) -> Iterator[Doc]:
-        """Score docs in batches (what ``nlp.pipe`` calls; the model runs once per batch)."""
-        size = batch_size or self.batch_size
-        batch: list[Doc] = []
-        for doc in stream:
-            batch.append(doc)
-            if len(batch) >= size:
-                self._set(batch)
-                yield from batch
-                batch = []
-        self._set(batch)
-        yield from batch
 
 
 @Language.factory(

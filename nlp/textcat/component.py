@@ -10,11 +10,10 @@ only ``doc.text`` (no tokens, tags or vectors are needed) and classifies a whole
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from nlp.components.batching import BatchComponent
 from nlp.components.extensions import doc_text
 from nlp.textcat.model import TASKS, AbuseModel, TextClassifierModel, load_textcat
 
@@ -26,7 +25,7 @@ def _ensure_extension(attr: str) -> None:
         Doc.set_extension(attr, default=None)
 
 
-class SalonTextcat:
+class SalonTextcat(BatchComponent):
     """Callable pipe that writes ``doc._.textcat_<task>``."""
 
     def __init__(self, name: str, task: str, model: TextClassifierModel, batch_size: int = 256):
@@ -54,29 +53,10 @@ class SalonTextcat:
         labels = self.model.labels
         return [{label: float(p) for label, p in zip(labels, row, strict=True)} for row in probs]
 
-    def _set(self, docs: list[Doc]) -> None:
-        if not docs:
-            return
+    def set_batch(self, docs: list[Doc]) -> None:
+        """Classify a batch and write ``doc._.textcat_<task>``."""
         for doc, scores in zip(docs, self._scores(docs), strict=True):
             doc._.set(self.attr, scores)
-
-    def __call__(self, doc: Doc) -> Doc:
-        """Classify one doc."""
-        self._set([doc])
-        return doc
-
-    def pipe(self, stream: Iterable[Doc], batch_size: int | None = None) -> Iterator[Doc]:
-        """Classify docs in batches (what ``nlp.pipe`` calls)."""
-        size = batch_size or self.batch_size
-        batch: list[Doc] = []
-        for doc in stream:
-            batch.append(doc)
-            if len(batch) >= size:
-                self._set(batch)
-                yield from batch
-                batch = []
-        self._set(batch)
-        yield from batch
 
 
 @Language.factory(
