@@ -127,7 +127,7 @@ def poll(
         bool, typer.Option("--once", help="Poll every source once, then exit.")
     ] = False,
 ) -> None:
-    """Poll every source once, then classify, triage and deliver."""
+    """Poll every source once, then classify, triage, remind, look for spikes and deliver."""
     from bot.app import Salon
 
     if not once:
@@ -150,10 +150,14 @@ def poll(
                 console.print(f"{name}: {status}", markup=False)
             classified = salon.classify()
             triaged = salon.triage()
+            reminded = salon.remind()
+            reminders = reminded.reminders + reminded.escalations
+            spikes = salon.spikes()
             delivered = await salon.deliver()
             console.print(
                 f"classified {classified}; alerts {triaged.alerts}, drafts {triaged.drafts}, "
-                f"auto-replies {triaged.auto_replies}; delivered {delivered.sent}"
+                f"auto-replies {triaged.auto_replies}; reminders {reminders}, "
+                f"spikes {len(spikes)}; delivered {delivered.sent}"
             )
         finally:
             await salon.aclose()
