@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from config.loader import parse_settings
@@ -91,3 +93,41 @@ class KeywordAnalyser:
             intents=intents,
             abuse=0.9 if "idiot" in low else 0.0,
         )
+
+
+TICKETS_RULE = {
+    "name": "tickets",
+    "when": {"topic": "visiting.tickets"},
+    "action": "auto_reply",
+    "template": "t",
+}
+COMPLAINTS_RULE = {"name": "complaints", "when": {"intent": "complaint"}, "action": "alert"}
+
+
+def replay_settings(
+    tmp_path: Path,
+    posts: Sequence[Post],
+    *,
+    url: str | None = None,
+    template: str = "Tickets: {{ facts.url }}",
+    rules: Sequence[dict[str, Any]] = (TICKETS_RULE,),
+    **extra: Any,
+) -> Settings:
+    """Settings for one replay source ``s`` serving ``posts`` (written to ``in.jsonl``), with a
+    tickets template and ``rules``; the store is ``db.sqlite`` in ``tmp_path`` unless ``url``."""
+    from connectors.serialize import post_to_dict
+
+    data = tmp_path / "in.jsonl"
+    data.write_text("".join(json.dumps(post_to_dict(p)) + "\n" for p in posts))
+    return settings_from(
+        {
+            "database": {"url": url or f"sqlite:///{tmp_path / 'db.sqlite'}"},
+            "sources": [
+                {"name": "s", "platform": "replay", "feed": "file", "options": {"path": str(data)}}
+            ],
+            "templates": {"t": {"text": template}},
+            "facts": {"url": {"value": "https://example.org"}},
+            "triage": {"rules": list(rules)},
+            **extra,
+        }
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,8 +19,15 @@ from bot.service import Service
 from connectors.base import FetchResult, Source
 from connectors.errors import NetworkError
 from connectors.replay import ReplayConnector, ReplaySettings
-from connectors.serialize import post_to_dict
-from tests.helpers import T0, KeywordAnalyser, make_post, settings_from
+from tests.helpers import (
+    COMPLAINTS_RULE,
+    T0,
+    TICKETS_RULE,
+    KeywordAnalyser,
+    make_post,
+    replay_settings,
+    settings_from,
+)
 
 
 class Broken(ReplayConnector):
@@ -32,31 +38,8 @@ class Broken(ReplayConnector):
 
 
 def build(tmp_path: Path, *, broken: bool = False, **extra: object) -> Salon:
-    data = tmp_path / "in.jsonl"
     posts = [make_post("1", "are tickets on sale?"), make_post("2", "awful queue", minutes=1)]
-    data.write_text("".join(json.dumps(post_to_dict(p)) + "\n" for p in posts))
-    settings = settings_from(
-        {
-            "database": {"url": f"sqlite:///{tmp_path / 'db.sqlite'}"},
-            "sources": [
-                {"name": "s", "platform": "replay", "feed": "file", "options": {"path": str(data)}}
-            ],
-            "templates": {"t": {"text": "Tickets: {{ facts.url }}"}},
-            "facts": {"url": {"value": "https://example.org"}},
-            "triage": {
-                "rules": [
-                    {
-                        "name": "tickets",
-                        "when": {"topic": "visiting.tickets"},
-                        "action": "auto_reply",
-                        "template": "t",
-                    },
-                    {"name": "complaints", "when": {"intent": "complaint"}, "action": "alert"},
-                ]
-            },
-            **extra,
-        }
-    )
+    settings = replay_settings(tmp_path, posts, rules=(TICKETS_RULE, COMPLAINTS_RULE), **extra)
     kind = Broken if broken else ReplayConnector
     connector = kind(ReplaySettings(replies_path=tmp_path / "replies.jsonl"))
     return Salon(

@@ -15,8 +15,7 @@ from bot.models import OutboxItem, OutboxState
 from connectors.base import Capability, Post, Sent
 from connectors.errors import RateLimited
 from connectors.replay import ReplayConnector, ReplaySettings
-from connectors.serialize import post_to_dict
-from tests.helpers import KeywordAnalyser, make_post, settings_from
+from tests.helpers import KeywordAnalyser, make_post, replay_settings
 
 
 class Crash(BaseException):
@@ -43,28 +42,7 @@ class FlakyReplay(ReplayConnector):
 
 
 def build(tmp_path: Path, url: str, *, capabilities: frozenset[Capability] | None = None) -> Salon:
-    data = tmp_path / "in.jsonl"
-    data.write_text(json.dumps(post_to_dict(make_post("1", "are tickets on sale?"))) + "\n")
-    settings = settings_from(
-        {
-            "database": {"url": url},
-            "sources": [
-                {"name": "s", "platform": "replay", "feed": "file", "options": {"path": str(data)}}
-            ],
-            "templates": {"t": {"text": "Tickets: {{ facts.url }}"}},
-            "facts": {"url": {"value": "https://example.org"}},
-            "triage": {
-                "rules": [
-                    {
-                        "name": "tickets",
-                        "when": {"topic": "visiting.tickets"},
-                        "action": "auto_reply",
-                        "template": "t",
-                    }
-                ]
-            },
-        }
-    )
+    settings = replay_settings(tmp_path, [make_post("1", "are tickets on sale?")], url=url)
     connector = FlakyReplay(ReplaySettings(replies_path=tmp_path / "replies.jsonl"))
     if capabilities is not None:
         connector.capabilities = capabilities  # type: ignore[misc]

@@ -39,8 +39,16 @@ from config.settings import PrivacySettings
 from connectors.base import Author as IncomingAuthor
 from connectors.base import Post as IncomingPost
 from connectors.replay import ReplayConnector, ReplaySettings
-from connectors.serialize import post_to_dict
-from tests.helpers import MUSEUM, T0, KeywordAnalyser, make_post, settings_from
+from tests.helpers import (
+    COMPLAINTS_RULE,
+    MUSEUM,
+    T0,
+    TICKETS_RULE,
+    KeywordAnalyser,
+    make_post,
+    replay_settings,
+    settings_from,
+)
 
 ANA = IncomingAuthor(id="u-ana", handle="Ana_Visits", name="Ana Example")
 BEN = IncomingAuthor(id="u-ben", handle="ben", name="Ben Example")
@@ -174,34 +182,17 @@ def test_the_service_schedules_retention_only_when_a_window_is_set(tmp_path: Pat
 
 async def world(tmp_path: Path) -> Salon:
     """Ana asks about tickets (auto-reply) and complains (alert); Ben praises; we answer Ana."""
-    data = tmp_path / "in.jsonl"
     posts = [
         post_by("1", ANA, "are tickets on sale?"),
         post_by("2", ANA, "awful queue", days=0.01),
         post_by("3", BEN, "love it", days=0.02),
         post_by("4", MUSEUM, "Sorry Ana_Visits, we are on it", days=0.03, reply_to="2", root="2"),
     ]
-    data.write_text("".join(json.dumps(post_to_dict(p)) + "\n" for p in posts))
-    settings = settings_from(
-        {
-            "database": {"url": f"sqlite:///{tmp_path / 'db.sqlite'}"},
-            "sources": [
-                {"name": "s", "platform": "replay", "feed": "file", "options": {"path": str(data)}}
-            ],
-            "templates": {"t": {"text": "Hi {{ author }}, tickets: {{ facts.url }}"}},
-            "facts": {"url": {"value": "https://example.org"}},
-            "triage": {
-                "rules": [
-                    {
-                        "name": "tickets",
-                        "when": {"topic": "visiting.tickets"},
-                        "action": "auto_reply",
-                        "template": "t",
-                    },
-                    {"name": "complaints", "when": {"intent": "complaint"}, "action": "alert"},
-                ]
-            },
-        }
+    settings = replay_settings(
+        tmp_path,
+        posts,
+        template="Hi {{ author }}, tickets: {{ facts.url }}",
+        rules=(TICKETS_RULE, COMPLAINTS_RULE),
     )
     connector = ReplayConnector(ReplaySettings(replies_path=tmp_path / "replies.jsonl"))
     salon = Salon(
