@@ -27,6 +27,7 @@ import nlp.components.topic_model  # registers salon_topic_model
 import nlp.textcat  # noqa: F401  (registers salon_textcat)
 from config.taxonomy import Taxonomy, default_taxonomy
 from nlp.analysis import Analysis
+from nlp.components.extensions import make_doc
 from nlp.components.lexicon import lexicon_fingerprint
 from nlp.components.topics import TopicMatcher
 from nlp.textcat.model import MODELS_DIR, read_meta
@@ -130,6 +131,6 @@ class Classifier:
 
     def _docs(self, texts: Sequence[str], hints: Sequence[str | None]) -> Iterator[Doc]:
         for text, hint in zip(texts, hints, strict=True):
-            doc = self.nlp.make_doc(text if isinstance(text, str) else str(text or ""))
+            doc = make_doc(self.nlp, text if isinstance(text, str) else str(text or ""))
             doc._.language = hint
             yield doc

@@ -26,7 +26,7 @@ import numpy as np
 
 from nlp.errors import NlpDataError
 from nlp.textcat.features import FeatureConfig, FeatureExtractor, SparseBatch
-from nlp.textcat.weighting import compute_idf, unseen_idf, weight
+from nlp.textcat.weighting import compute_idf, row_sums, unseen_idf, weight
 
 MODEL_FILE = "topics.npz"
 FEATURES = FeatureConfig(word_bits=17, word_ngrams=2, char_bits=17, char_min=3, char_max=5)
@@ -118,11 +118,8 @@ class TopicModel:
         """``(len(texts), len(topics))`` independent probabilities."""
         batch = self.extractor.transform(texts)
         vals = weight(batch, self._idf, self.config)
-        rows = np.repeat(np.arange(batch.n_rows, dtype=np.int64), np.diff(batch.indptr))
-        contrib = self._coef[batch.indices] * vals[:, None]
-        scores = np.empty((batch.n_rows, len(self.topics)), dtype=np.float64)
-        for j in range(len(self.topics)):
-            scores[:, j] = np.bincount(rows, weights=contrib[:, j], minlength=batch.n_rows)
+        contrib = np.take(self._coef, batch.indices, axis=0) * vals[:, None]
+        scores = row_sums(contrib, batch.indptr)
         return 1.0 / (1.0 + np.exp(-(scores + self._intercept)))
 
     def save(self, folder: Path, meta: dict[str, Any]) -> Path:

@@ -34,6 +34,7 @@ from nlp.components.extensions import doc_text
 from nlp.components.language import SUPPORTED, confident_language
 from nlp.components.lexicon import read_tsv, read_yaml
 from nlp.components.text import MENTION, SENTENCE, URL, fold, fold_pattern
+from nlp.patterns import PatternIndex
 
 ENGLISH, SHARED = "en", "xx"
 UNTARGETED, INDIRECT, DIRECT = 0, 1, 2
@@ -69,8 +70,12 @@ class AbuseRules:
     by_length: dict[int, list[str]] = field(default_factory=dict)  # single words, for masks
     direct: list[re.Pattern[str]] = field(default_factory=list)
     self_aimed: list[re.Pattern[str]] = field(default_factory=list)
-    indirect: list[re.Pattern[str]] = field(default_factory=list)
-    patterns: list[tuple[float, re.Pattern[str]]] = field(default_factory=list)
+    indirect: PatternIndex = field(default_factory=lambda: PatternIndex(()))
+    # Harassment and threat patterns: one index over all of them; ``groups[pid]`` is the
+    # (weight, language) group of pattern ``pid``, and ``weights[group]`` its weight.
+    harassment: PatternIndex = field(default_factory=lambda: PatternIndex(()))
+    groups: list[int] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
 
 
 class AbuseLexicon:
@@ -100,6 +105,8 @@ class AbuseLexicon:
 
     def _build(self, langs: list[str]) -> AbuseRules:
         rules = AbuseRules()
+        indirect: list[str] = []
+        harassment: list[str] = []
         for lang in langs:
             for term, category in self._terms.get(lang, []):
                 words = tuple(_WORD.findall(fold(term)))
@@ -113,12 +120,15 @@ class AbuseLexicon:
                     rules.by_length.setdefault(len(words[0]), []).append(words[0])
             rules.direct += _compile_all(self._config.get("direct", {}).get(lang))
             rules.self_aimed += _compile_all(self._config.get("self", {}).get(lang))
-            rules.indirect += _compile_all(self._config.get("indirect", {}).get(lang))
+            indirect += [fold_pattern(p) for p in self._config.get("indirect", {}).get(lang) or []]
             for weight, by_lang in (self._config.get("harassment") or {}).items():
                 patterns = by_lang.get(lang) or []
                 if patterns:
-                    joined = "|".join(f"(?:{fold_pattern(p)})" for p in patterns)
-                    rules.patterns.append((float(weight), re.compile(joined)))
+                    harassment += [fold_pattern(p) for p in patterns]
+                    rules.groups += [len(rules.weights)] * len(patterns)
+                    rules.weights.append(float(weight))
+        rules.indirect = PatternIndex(indirect)
+        rules.harassment = PatternIndex(harassment)
         return rules
 
     def _rank(self, category: str) -> float:
@@ -162,10 +172,11 @@ def score_abuse(
     folded = MENTION.sub(f" {MENTION_TOKEN} ", folded)
     cleaned = deobfuscate(folded, rules)
     keep = 1.0  # probability that nothing is abusive (noisy-or)
-    for weight, pattern in rules.patterns:
-        if pattern.search(cleaned):
-            keep *= 1.0 - weight
-    aimed_at_us = MENTION_TOKEN in cleaned or any(p.search(cleaned) for p in rules.indirect)
+    for group in {rules.groups[pid] for pid in rules.harassment.matching(cleaned)}:
+        keep *= 1.0 - rules.weights[group]
+    if rules.first_words.isdisjoint(_WORD.findall(cleaned)):  # no term can start anywhere
+        return round(1.0 - keep, 4) if keep < 1.0 else 0.0
+    aimed_at_us = MENTION_TOKEN in cleaned or bool(rules.indirect.matching(cleaned))
     for match in SENTENCE.finditer(cleaned):
         sentence = match.group()
         words = [(m.group(), m.start()) for m in _WORD.finditer(sentence)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from spacy.language import Language
 from spacy.tokens import Doc
 
 DOC_EXTENSIONS: dict[str, Any] = {
@@ -30,6 +31,14 @@ def doc_text(doc: Doc) -> str:
     if text is None:
         text = doc.user_data[TEXT_KEY] = doc.text
     return str(text)
+
+
+def make_doc(nlp: Language, text: str) -> Doc:
+    """``nlp.make_doc(text)`` that remembers ``text`` for :func:`doc_text` (tokenisation is
+    lossless, so it equals ``doc.text`` without rebuilding it)."""
+    doc = nlp.make_doc(text)
+    doc.user_data[TEXT_KEY] = text
+    return doc
 
 
 def register_extensions() -> None:

@@ -19,7 +19,7 @@ Two layers:
 
    ``score = 1 - exp(-evidence)``: the default scores (``score_intents``). Which of the
    hundreds of patterns can match a sentence is found through an index of their literal
-   prefixes (:mod:`nlp.intent.patterns`), so the component stays fast as the cue file grows.
+   prefixes (:mod:`nlp.patterns`), so the component stays fast as the cue file grows.
 
 2. **Trained model**, opt-in (``config={"use_model": True}``, or ``model_path``): one logistic
    regression per intent over the cue scores and hashed word/character n-grams
@@ -50,7 +50,7 @@ from nlp.components.lexicon import read_yaml
 from nlp.components.text import MENTION, SENTENCE, URL, fold, fold_pattern, squeeze
 from nlp.intent import INTENTS
 from nlp.intent.model import IntentModel, load_intent_model
-from nlp.intent.patterns import PatternIndex
+from nlp.patterns import PatternIndex
 
 ENGLISH, ANY = "en", "any"
 SENTIMENT_WEIGHT = 1.2  # evidence per unit of sentiment score (complaint / praise)

@@ -109,32 +109,38 @@ class LanguageDetector:
         self._index = {gram: i for i, gram in enumerate(vocabulary)}
         self._unseen = len(vocabulary)
         self._stops = {w: STOP_BONUS * v / v.sum() for w, v in stops.items()}
-        self._cache: dict[str, np.ndarray] = {}
+        # Word -> row of ``self._rows``: each word's summed log-probabilities, computed once.
+        self._row_of: dict[str, int] = {}
+        self._rows = np.zeros((1024, n), dtype=np.float64)
 
-    def _word_vector(self, word: str) -> np.ndarray:
-        cached = self._cache.get(word)
-        if cached is not None:
-            return cached
+    def _word_row(self, word: str) -> int:
         get, unseen = self._index.get, self._unseen
         vector = self._table[[get(gram, unseen) for gram in _trigrams(word)]].sum(axis=0)
         bonus = self._stops.get(word)
         if bonus is not None:
             vector += bonus
-        vector -= vector.max()  # only differences between languages matter
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[word] = vector
-        return vector
+        row = len(self._row_of)
+        if row == self._rows.shape[0]:
+            self._rows = np.concatenate([self._rows, np.zeros_like(self._rows)])
+        self._rows[row] = vector - vector.max()  # only differences between languages matter
+        self._row_of[word] = row
+        return row
 
     def scores(self, text: str) -> dict[str, float]:
         """Softmax share of each supported language for ``text`` (empty if it has no words)."""
         words = _WORD.findall(_NOISE.sub(" ", text).lower().replace("’", "'"))
         if not words:
             return {}
-        total = np.sum([self._word_vector(w) for w in words], axis=0)
+        row_of = self._row_of
+        if len(row_of) + len(words) > _CACHE_LIMIT:
+            row_of.clear()  # rows are reused from the top; no row of this text is stale
+        rows = [row_of.get(word, -1) for word in words]
+        if -1 in rows:
+            rows = [self._word_row(w) if r < 0 else r for w, r in zip(words, rows, strict=True)]
+        total = np.take(self._rows, rows, axis=0).sum(axis=0)
         shares = np.exp((total - total.max()) / TEMPERATURE)
         shares /= shares.sum()
-        return {lang: float(share) for lang, share in zip(self.languages, shares, strict=True)}
+        return dict(zip(self.languages, shares.tolist(), strict=True))
 
     def detect(self, text: str) -> tuple[str, float]:
         """``(language, score)`` for ``text``; ``("und", 0.0)`` when there is nothing to go on."""

@@ -179,6 +179,14 @@ def _emoji_key(text: str) -> str:
     return lex_key(_EMOJI_NOISE.sub("", text))
 
 
+@lru_cache(maxsize=131072)
+def _unstretched(key: str) -> tuple[str, str] | None:
+    """``key`` with letter runs squeezed to two and to one (``goood`` -> ``good``, ``god``),
+    or ``None`` when it has no run of three."""
+    double = squeeze(key)
+    return None if double == key else (double, squeeze(key, 1))
+
+
 def _is_negator(key: str, tables: Tables) -> bool:
     return key in tables.negators or key.endswith("n't")
 
@@ -223,8 +231,10 @@ def score_tokens(texts: Sequence[str], tables: Tables, exclamations: int = 0) ->
             value = tables.words.get(key)
             if value is None and key and not key.isascii():
                 value = tables.words.get(_emoji_key(key))
-            if value is None and squeeze(key) != key:  # elongated: "sooo goood"
-                value = tables.words.get(squeeze(key), tables.words.get(squeeze(key, 1)))
+            if value is None:
+                shorter = _unstretched(key)  # elongated: "sooo goood"
+                if shorter is not None:
+                    value = tables.words.get(shorter[0], tables.words.get(shorter[1]))
             if key in tables.boosters and (value is None or _next_has_valence(keys, i, tables)):
                 boost[i] = tables.boosters[key]
             else:

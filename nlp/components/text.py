@@ -66,6 +66,9 @@ def norm_word(lower: str) -> str:
     return stem(word)
 
 
+_LETTER_RUN = re.compile(r"(\w)\1{2,}")
+
+
 def squeeze(word: str, keep: int = 2) -> str:
     """Collapse runs of three or more identical letters to ``keep`` (``sooo`` -> ``soo``)."""
-    return re.sub(r"(\w)\1{2,}", lambda m: m.group(1) * keep, word)
+    return _LETTER_RUN.sub("\\1" * keep, word)

@@ -5,8 +5,9 @@
 * :mod:`nlp.intent.evaluate` runs the shipped pipeline on a split (``evaluate_intent``);
 * :mod:`nlp.intent.model` is the numpy-only inference of the trained model (``nlp/models/intent``)
   that ``salon_intent`` can use over its cues; :mod:`nlp.intent.train` fits it
-  (``train_intent``; needs scikit-learn);
-* :mod:`nlp.intent.patterns` finds which of many cue patterns match a sentence, fast.
+  (``train_intent``; needs scikit-learn).
+
+The cue matching itself uses :mod:`nlp.patterns` (shared with the abuse lexicon).
 
 This module only holds constants so that the spaCy component can import it without cycles.
 """

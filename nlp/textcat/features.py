@@ -19,6 +19,8 @@ shared by training and inference.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 import unicodedata
@@ -421,6 +423,12 @@ class FeatureExtractor:
         self.config = config
         self.lexicon: Mapping[str, float] = lexicon or {}
         self.toxicity = toxicity if config.toxicity else None
+        # Extractors with equal keys produce the same occurrences (see ``_occurrences``).
+        shape = {k: v for k, v in config.to_dict().items() if k != "toxicity"}
+        lexicon_digest = hashlib.sha256(
+            json.dumps(sorted(self.lexicon.items())).encode("utf-8")
+        ).hexdigest()
+        self.sharing_key = (tuple(sorted(shape.items())), lexicon_digest)
 
     def analyse(self, text: str) -> tuple[str, list[str], list[bool]]:
         """Normalised text, tokens and negation flags for one text (useful for debugging)."""
@@ -432,43 +440,108 @@ class FeatureExtractor:
     def transform(self, texts: Iterable[str]) -> SparseBatch:
         """Extract features for a batch of texts."""
         cfg = self.config
-        tok_hashes: list[int] = []
-        tok_owner: list[int] = []
-        char_parts: list[str] = []
-        dense_rows: list[list[float]] = []
-        n_docs = 0
-        for doc_id, text in enumerate(texts):
-            n_docs += 1
-            norm, tokens, neg = self.analyse(text)
-            if cfg.dense or self.toxicity is not None:
-                row = _dense(norm, tokens, neg, self.lexicon) if cfg.dense else [0.0] * N_DENSE
-                if self.toxicity is not None:
-                    row.append(self.toxicity.score_tokens(tokens))
-                dense_rows.append(row)
-            for tok, in_neg in zip(tokens, neg, strict=True):
-                key = tok + "_NEG" if in_neg else tok
-                tok_hashes.append(zlib.crc32(key.encode("utf-8")))
-            tok_owner.extend([doc_id] * len(tokens))
-            char_parts.append(" " + norm.lower() + " ")
+        found = _occurrences(tuple(texts), self)
+        dense: np.ndarray | None = None
+        if found.n_docs and (cfg.dense or self.toxicity is not None):
+            dense = np.zeros((found.n_docs, cfg.word_offset), dtype=np.float64)
+            if cfg.dense:
+                dense[:, :N_DENSE] = found.dense
+            if self.toxicity is not None:
+                dense[:, N_DENSE] = [self.toxicity.score_tokens(t) for t in found.tokens]
+        rows = [found.word_rows, found.char_rows]
+        cols = [found.word_cols + cfg.word_offset, found.char_cols + cfg.char_offset]
+        return _to_csr(dense, rows, cols, found.n_docs, cfg.n_features)
 
-        pieces_cols: list[np.ndarray] = []
-        pieces_rows: list[np.ndarray] = []
-        dense = np.asarray(dense_rows, dtype=np.float64) if dense_rows else None
-        if tok_hashes:
-            units = np.asarray(tok_hashes, dtype=np.uint64)
-            owner = np.asarray(tok_owner, dtype=np.int64)
-            cols, own = _ngram_hashes(units, owner, 1, cfg.word_ngrams, cfg.word_bits, salt=1)
-            pieces_cols.append(cols + cfg.word_offset)
-            pieces_rows.append(own)
-        if char_parts and cfg.char_max > 0:
-            joined = "".join(char_parts)
-            units = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-            lengths = np.fromiter((len(p) for p in char_parts), dtype=np.int64, count=n_docs)
-            owner = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
-            cols, own = _ngram_hashes(units, owner, cfg.char_min, cfg.char_max, cfg.char_bits, 2)
-            pieces_cols.append(cols + cfg.char_offset)
-            pieces_rows.append(own)
-        return _to_csr(dense, pieces_rows, pieces_cols, n_docs, cfg.n_features)
+
+@dataclass(frozen=True)
+class _Occurrences:
+    """One batch's tokens, lexicon features and hashed n-gram occurrences (block-relative
+    columns): everything but the toxicity column and the column offsets, so extractors that
+    differ only in those share it."""
+
+    n_docs: int
+    tokens: list[list[str]]
+    dense: np.ndarray  # (n_docs, N_DENSE) lexicon and style features
+    word_rows: np.ndarray
+    word_cols: np.ndarray
+    char_rows: np.ndarray
+    char_cols: np.ndarray
+
+
+# The last batch extracted: the sentiment and the abuse models see the same ``nlp.pipe``
+# batch one after the other, and their extractors differ only in the toxicity column.
+_LAST: tuple[tuple[Any, ...], _Occurrences] | None = None
+
+
+def _occurrences(texts: tuple[str, ...], extractor: FeatureExtractor) -> _Occurrences:
+    global _LAST
+    key = (extractor.sharing_key, texts)
+    last = _LAST
+    if last is not None and last[0] == key:
+        return last[1]
+    found = _extract(texts, extractor)
+    _LAST = (key, found)
+    return found
+
+
+# The last batch normalised and tokenised: every model (intent, sentiment, abuse) reads the
+# same ``nlp.pipe`` batch, whatever its feature configuration.
+_LAST_TOKENS: tuple[tuple[str, ...], list[tuple[str, list[str]]]] | None = None
+
+
+def _normalised(texts: tuple[str, ...]) -> list[tuple[str, list[str]]]:
+    global _LAST_TOKENS
+    last = _LAST_TOKENS
+    if last is not None and last[0] == texts:
+        return last[1]
+    found = []
+    for text in texts:
+        norm = normalize(text)
+        found.append((norm, tokenize(norm)))
+    _LAST_TOKENS = (texts, found)
+    return found
+
+
+def _extract(texts: tuple[str, ...], extractor: FeatureExtractor) -> _Occurrences:
+    cfg = extractor.config
+    tok_hashes: list[int] = []
+    tok_owner: list[int] = []
+    char_parts: list[str] = []
+    token_lists: list[list[str]] = []
+    dense_rows: list[list[float]] = []
+    for doc_id, (norm, tokens) in enumerate(_normalised(texts)):
+        neg = mark_negation(tokens) if cfg.negation else [False] * len(tokens)
+        token_lists.append(tokens)
+        if cfg.dense:
+            dense_rows.append(_dense(norm, tokens, neg, extractor.lexicon))
+        for tok, in_neg in zip(tokens, neg, strict=True):
+            key = tok + "_NEG" if in_neg else tok
+            tok_hashes.append(zlib.crc32(key.encode("utf-8")))
+        tok_owner.extend([doc_id] * len(tokens))
+        char_parts.append(" " + norm.lower() + " ")
+    n_docs = len(texts)
+    empty = np.zeros(0, np.int64)
+    word_cols = word_rows = char_cols = char_rows = empty
+    if tok_hashes:
+        units = np.asarray(tok_hashes, dtype=np.uint64)
+        owner = np.asarray(tok_owner, dtype=np.int64)
+        word_cols, word_rows = _ngram_hashes(
+            units, owner, 1, cfg.word_ngrams, cfg.word_bits, salt=1
+        )
+    if char_parts and cfg.char_max > 0:
+        joined = "".join(char_parts)
+        units = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        lengths = np.fromiter((len(p) for p in char_parts), dtype=np.int64, count=n_docs)
+        owner = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+        char_cols, char_rows = _ngram_hashes(
+            units, owner, cfg.char_min, cfg.char_max, cfg.char_bits, 2
+        )
+    dense = (
+        np.asarray(dense_rows, dtype=np.float64)
+        if dense_rows
+        else np.zeros((n_docs, N_DENSE), dtype=np.float64)
+    )
+    return _Occurrences(n_docs, token_lists, dense, word_rows, word_cols, char_rows, char_cols)
 
 
 def _to_csr(

@@ -28,7 +28,7 @@ import numpy as np
 
 from nlp.textcat.features import FeatureConfig, FeatureExtractor, SparseBatch
 from nlp.textcat.lexicon import ToxicityLexicon
-from nlp.textcat.weighting import weight
+from nlp.textcat.weighting import row_sums, weight
 
 __all__ = [
     "MODELS_DIR",
@@ -106,15 +106,14 @@ class LinearTextModel:
         """Raw linear scores for already extracted features (same ``FeatureConfig``)."""
         vals = weight(batch, self._idf, self.config)
         n_rows, k = batch.n_rows, len(self.labels)
-        rows = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(batch.indptr))
-        scores = np.zeros((n_rows, k), dtype=np.float64)
+        # np.take gathers whole rows several times faster than fancy indexing.
+        contrib = np.take(self._coef, batch.indices, axis=0) * vals[:, None]
+        sums = row_sums(contrib, batch.indptr)
         if self._binary:
-            contrib = self._coef[batch.indices, 0] * vals
-            scores[:, 1] = np.bincount(rows, weights=contrib, minlength=n_rows)
+            scores = np.zeros((n_rows, k), dtype=np.float64)
+            scores[:, 1] = sums[:, 0]
         else:
-            contrib = self._coef[batch.indices] * vals[:, None]
-            for j in range(k):
-                scores[:, j] = np.bincount(rows, weights=contrib[:, j], minlength=n_rows)
+            scores = sums
         return scores + self._intercept
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:

@@ -6,7 +6,7 @@ import numpy as np
 
 from nlp.textcat.features import FeatureConfig, SparseBatch
 
-__all__ = ["block_of", "compute_idf", "unseen_idf", "weight"]
+__all__ = ["block_of", "compute_idf", "row_sums", "unseen_idf", "weight"]
 
 
 def block_of(indices: np.ndarray, config: FeatureConfig) -> np.ndarray:
@@ -39,10 +39,29 @@ def weight(batch: SparseBatch, idf: np.ndarray, config: FeatureConfig) -> np.nda
     data = batch.data.astype(np.float64, copy=True)
     block = block_of(idx, config)
     hashed = block > 0
-    data[hashed] = (1.0 + np.log(data[hashed])) * idf[idx[hashed]]
-    rows = np.repeat(np.arange(batch.n_rows, dtype=np.int64), np.diff(batch.indptr))
-    key = rows * 3 + block
-    norms = np.sqrt(np.bincount(key, weights=data * data, minlength=batch.n_rows * 3))
-    scale = np.where(hashed, norms[key], 1.0)
+    data[hashed] = (1.0 + np.log(data[hashed])) * np.take(idf, idx[hashed])
+    # Columns ascend within a row, so each (row, block) is one run of entries: sum the squares
+    # run by run (``reduceat`` is several times faster than ``bincount`` over row * 3 + block).
+    n = data.shape[0]
+    if n == 0:
+        return data
+    run_start = np.empty(n, dtype=bool)
+    run_start[0] = True
+    np.not_equal(block[1:], block[:-1], out=run_start[1:])
+    run_start[batch.indptr[:-1][np.diff(batch.indptr) > 0]] = True
+    starts = np.flatnonzero(run_start)
+    norms = np.sqrt(np.add.reduceat(data * data, starts))
+    scale = np.repeat(norms, np.diff(np.append(starts, n)))
+    scale[~hashed] = 1.0
     scale[scale == 0] = 1.0
     return data / scale
+
+
+def row_sums(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Sum ``values`` (one entry, or row of entries, per stored cell) per CSR row: shape
+    ``(n_rows, *values.shape[1:])``, zeros for empty rows."""
+    out = np.zeros((indptr.shape[0] - 1, *values.shape[1:]), dtype=np.float64)
+    nonempty = np.diff(indptr) > 0
+    if values.shape[0]:
+        out[nonempty] = np.add.reduceat(values, indptr[:-1][nonempty], axis=0)
+    return out

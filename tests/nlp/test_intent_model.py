@@ -17,7 +17,7 @@ from nlp.errors import NlpError
 from nlp.intent import DATA_DIR, INTENTS, MODEL_DIR
 from nlp.intent.data import read_examples
 from nlp.intent.model import MODEL_FILE, IntentModel, load_intent_model
-from nlp.intent.patterns import PatternIndex, literal_prefixes
+from nlp.patterns import PatternIndex, literal_prefixes
 from tests.nlp.pipelines import run
 
 

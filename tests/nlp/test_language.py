@@ -108,3 +108,13 @@ def test_email_addresses_and_entities_are_not_evidence(detector: LanguageDetecto
     assert _NOISE.sub(" ", "no@") == "no@"
     # an unbroken run is scanned once, not once per character (this took 40 s before)
     assert detector.detect("x" * 100_000)[0] in {"und", *SUPPORTED}
+
+
+def test_word_cache_overflow_keeps_scores_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    import nlp.components.language as language
+
+    texts = [text for samples in SAMPLES.values() for text in samples]
+    expected = [LanguageDetector().scores(text) for text in texts]
+    monkeypatch.setattr(language, "_CACHE_LIMIT", 12)  # cleared every text or two
+    small = LanguageDetector()
+    assert [small.scores(text) for text in texts] == expected

@@ -11,17 +11,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nlp.textcat import features
 from nlp.textcat.features import (
     DENSE_NAMES,
     N_DENSE,
     FeatureConfig,
     FeatureExtractor,
+    SparseBatch,
     mark_negation,
     normalize,
     tokenize,
 )
 from nlp.textcat.lexicon import ToxicityLexicon, load_toxicity_lexicon
-from nlp.textcat.weighting import compute_idf, weight
+from nlp.textcat.weighting import block_of, compute_idf, row_sums, weight
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = FeatureConfig(word_bits=12, char_bits=12)
@@ -176,3 +178,75 @@ def test_toxicity_lexicon_reproduces_the_installed_profanity_model() -> None:
     expected = np.mean([e.decision_function(matrix) for e in estimators], axis=0)
     assert np.allclose([lexicon.score(t) for t in texts], expected, atol=1e-9)
     assert lexicon.score(texts[0]) > 0 > lexicon.score(texts[1])
+
+
+TEXTS = ["Not bad at all :) 😍", "you idiot", "", "a quiet day at the museum, love it"]
+
+
+def _same(a: SparseBatch, b: SparseBatch) -> bool:
+    return (
+        np.array_equal(a.indptr, b.indptr)
+        and np.array_equal(a.indices, b.indices)
+        and np.allclose(a.data, b.data)
+    )
+
+
+def test_extractors_differing_only_in_toxicity_share_one_extraction() -> None:
+    plain = FeatureExtractor(FeatureConfig(word_bits=12, char_bits=12), LEXICON)
+    toxic = FeatureExtractor(FeatureConfig(word_bits=12, char_bits=12, toxicity=True), LEXICON, TOX)
+    assert plain.sharing_key == toxic.sharing_key
+    features._LAST = features._LAST_TOKENS = None
+    alone = toxic.transform(TEXTS)  # nothing cached: extracted for itself
+    plain.transform(TEXTS)
+    shared = toxic.transform(TEXTS)  # the same batch again: reuses plain's extraction
+    assert _same(alone, shared)
+    # every column after the toxicity one is the plain layout's column shifted by one
+    plain_batch = plain.transform(TEXTS)
+    hashed = shared.indices[shared.indices > N_DENSE] - 1
+    assert np.array_equal(
+        np.sort(hashed), np.sort(plain_batch.indices[plain_batch.indices >= N_DENSE])
+    )
+
+
+def test_a_different_lexicon_or_shape_is_never_shared() -> None:
+    base = FeatureExtractor(SMALL, LEXICON)
+    assert FeatureExtractor(SMALL, {"good": 1.0}).sharing_key != base.sharing_key
+    assert FeatureExtractor(FeatureConfig(word_bits=13, char_bits=12), LEXICON).sharing_key != (
+        base.sharing_key
+    )
+    other = FeatureExtractor(SMALL, {"bad": 3.0})  # "bad" is positive here
+    base.transform(["bad"])
+    got = other.transform(["bad"])
+    assert got.data[list(got.indices).index(DENSE_NAMES.index("lex_pos_sum"))] > 0
+
+
+def _weight_by_bincount(batch: SparseBatch, idf: np.ndarray, config: FeatureConfig) -> np.ndarray:
+    """The textbook form of ``weight`` (one bincount over row * 3 + block)."""
+    idx = batch.indices
+    data = batch.data.astype(np.float64, copy=True)
+    block = block_of(idx, config)
+    hashed = block > 0
+    data[hashed] = (1.0 + np.log(data[hashed])) * idf[idx[hashed]]
+    rows = np.repeat(np.arange(batch.n_rows), np.diff(batch.indptr))
+    key = rows * 3 + block
+    norms = np.sqrt(np.bincount(key, weights=data * data, minlength=batch.n_rows * 3))
+    scale = np.where(hashed, norms[key], 1.0)
+    scale[scale == 0] = 1.0
+    return data / scale
+
+
+def test_weight_and_row_sums_match_their_textbook_forms_with_empty_rows() -> None:
+    cfg = FeatureConfig(word_bits=12, char_bits=12)
+    inner = FeatureExtractor(cfg, LEXICON).transform(TEXTS)
+    # every text has cells: add an empty row before and after them
+    indptr = np.concatenate([[0], inner.indptr, [inner.indptr[-1]]])
+    batch = SparseBatch(indptr, inner.indices, inner.data, inner.n_cols)
+    idf = compute_idf(batch, cfg)
+    vals = weight(batch, idf, cfg)
+    assert np.allclose(vals, _weight_by_bincount(batch, idf, cfg))
+    rows = np.repeat(np.arange(batch.n_rows), np.diff(batch.indptr))
+    pairs = np.stack([vals, 2 * vals], axis=1)
+    expected = np.stack([np.bincount(rows, w, minlength=batch.n_rows) for w in pairs.T], axis=1)
+    got = row_sums(pairs, batch.indptr)
+    assert got.shape == (batch.n_rows, 2) and np.allclose(got, expected)
+    assert got[0].tolist() == [0.0, 0.0] and got[-1].tolist() == [0.0, 0.0]

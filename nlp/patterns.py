@@ -1,13 +1,13 @@
 """Search many regular expressions in short texts fast: an index of their literal prefixes.
 
 Python's ``re`` tries every branch of a large alternation at every position, which made the
-intent cues the slowest component. :class:`PatternIndex` instead reads, for each pattern that
-starts at a word boundary (``\\b...``), the literal prefixes every match must begin with
-(``\\b(never|no longer) again`` -> ``never again``, ``no longer again``), and finds which occur
-at a word start of a text with one trie-shaped regular expression: only the patterns whose prefix
-occurs are searched. Anchored patterns (``^\\W*...``) are indexed by the prefixes of the first
-word of the text; patterns without a literal prefix (emoji, ``\\?``) are always searched. The
-result is exactly that of searching every pattern.
+intent cues and the abuse patterns the slowest components. :class:`PatternIndex` instead reads,
+for each pattern that starts at a word boundary (``\\b...``), the literal prefixes every match
+must begin with (``\\b(never|no longer) again`` -> ``never again``, ``no longer again``), and
+finds which occur at a word start of a text with one trie-shaped regular expression: only the
+patterns whose prefix occurs are searched. Anchored patterns (``^\\W*...``) are indexed by the
+prefixes of the first word of the text; patterns without a literal prefix (emoji, ``\\?``) are
+always searched. The result is exactly that of searching every pattern.
 """
 
 from __future__ import annotations
