@@ -127,6 +127,17 @@ def train(
 def _train(
     task: str, data: Path, out: Path | None, config: Path | None, progress: Callable[[str], None]
 ) -> dict[str, object]:
+    from nlp.spacy_export import write_spacy_pipeline
+
+    metrics, folder = _fit(task, data, out, config, progress)
+    write_spacy_pipeline(task, folder)
+    progress(f"wrote {folder} (a spaCy pipeline too: spacy.load({str(folder)!r}))")
+    return metrics
+
+
+def _fit(
+    task: str, data: Path, out: Path | None, config: Path | None, progress: Callable[[str], None]
+) -> tuple[dict[str, object], Path]:
     if task == "topics":
         from config.loader import load_settings
         from config.taxonomy import default_taxonomy, load_taxonomy
@@ -134,23 +145,22 @@ def _train(
 
         path = load_settings(config).nlp.taxonomy_file if config else None
         taxonomy = load_taxonomy(path) if path else default_taxonomy()
-        return train_topics(data, out or Path("salon-models/topics"), taxonomy, progress=progress)
+        folder = out or Path("salon-models/topics")
+        return train_topics(data, folder, taxonomy, progress=progress), folder
     if task == "intent":
         from nlp.intent.train import MODEL_DIR, train_intent
 
         progress(f"training on {data / 'train.jsonl'} (5-fold cross-validation, then all)")
-        result = train_intent(data, out or MODEL_DIR)
-        progress(f"wrote {out or MODEL_DIR}")
-        return result
+        folder = out or MODEL_DIR
+        return train_intent(data, folder), folder
     from nlp.textcat.model import MODELS_DIR
     from nlp.textcat.train import main as train_textcat
 
     progress("training: extracting features, then fitting the ensemble (log lines follow)")
     train_textcat(["--task", task, "--data", str(data), *(["--out", str(out)] if out else [])])
     folder = out or MODELS_DIR / task
-    progress(f"wrote {folder}")
     metrics: dict[str, object] = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
-    return metrics
+    return metrics, folder
 
 
 @nlp_app.command("export-labels")

@@ -36,7 +36,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from spacy.language import Language
@@ -47,10 +48,13 @@ from nlp.components.batching import BatchComponent
 from nlp.components.extensions import doc_text
 from nlp.components.language import SUPPORTED, confident_language
 from nlp.components.lexicon import read_yaml
+from nlp.components.model_folder import ModelFolderIO
 from nlp.components.text import MENTION, SENTENCE, URL, fold, fold_pattern, squeeze
-from nlp.intent import INTENTS
-from nlp.intent.model import IntentModel, load_intent_model
+from nlp.intent import INTENTS, MODEL_DIR
 from nlp.patterns import PatternIndex
+
+if TYPE_CHECKING:  # the model module imports nlp.textcat, which imports the components
+    from nlp.intent.model import IntentModel
 
 ENGLISH, ANY = "en", "any"
 SENTIMENT_WEIGHT = 1.2  # evidence per unit of sentiment score (complaint / praise)
@@ -236,16 +240,30 @@ def _scores(evidence: dict[str, float]) -> dict[str, float]:
     return {intent: round(1.0 - math.exp(-evidence[intent]), 4) for intent in INTENTS}
 
 
-class IntentComponent(BatchComponent):
+class IntentComponent(ModelFolderIO, BatchComponent):
     """Sets ``doc._.intents`` from the cues and the sentiment score, or from the trained model
     over them when one is given."""
 
-    def __init__(self, name: str, model: IntentModel | None = None, batch_size: int = 256) -> None:
+    def __init__(
+        self,
+        name: str,
+        model: IntentModel | None = None,
+        batch_size: int = 256,
+        model_dir: Path | None = None,
+    ) -> None:
         extensions.register_extensions()
         self.name = name
         self.cues = IntentCues()
         self.model = model
+        self.model_dir = model_dir
         self.batch_size = batch_size
+
+    def load_model_dir(self, folder: Path | None) -> None:
+        """Use the trained model in ``folder`` (``None``: cues only)."""
+        from nlp.intent.model import load_intent_model
+
+        self.model = load_intent_model(folder) if folder is not None else None
+        self.model_dir = folder
 
     def _evidence(self, doc: Doc) -> tuple[str, CueEvidence, float]:
         text = doc_text(doc)
@@ -276,5 +294,8 @@ def make_intent(
 ) -> IntentComponent:
     """Factory for :class:`IntentComponent`: cues only by default; ``use_model`` adds the
     trained model of ``model_path`` (default: the shipped ``nlp/models/intent``)."""
-    model = load_intent_model(model_path) if use_model or model_path else None
-    return IntentComponent(name, model, batch_size)
+    if not (use_model or model_path):
+        return IntentComponent(name, None, batch_size)
+    component = IntentComponent(name, None, batch_size)
+    component.load_model_dir(Path(model_path) if model_path else MODEL_DIR)
+    return component

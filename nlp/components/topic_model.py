@@ -16,21 +16,35 @@ from spacy.tokens import Doc
 from nlp.components import extensions
 from nlp.components.batching import BatchComponent
 from nlp.components.extensions import doc_text
+from nlp.components.model_folder import ModelFolderIO
+from nlp.errors import NlpError
 from nlp.topic_model import TopicModel
 
 
-class TopicModelComponent(BatchComponent):
+class TopicModelComponent(ModelFolderIO, BatchComponent):
     """Merges the trained topic model's confident topics into ``doc._.topics``."""
 
-    def __init__(self, name: str, model: TopicModel, threshold: float, batch_size: int) -> None:
+    def __init__(
+        self, name: str, model_dir: Path | None, threshold: float, batch_size: int
+    ) -> None:
         extensions.register_extensions()
         self.name = name
-        self.model = model
         self.threshold = threshold
         self.batch_size = batch_size
+        self.load_model_dir(model_dir)
+
+    def load_model_dir(self, folder: Path | None) -> None:
+        """Use the topic model in ``folder`` (``None``: none yet; ``from_disk`` gives one)."""
+        self.model = TopicModel.load(folder) if folder is not None else None
+        self.model_dir = folder
 
     def set_batch(self, docs: list[Doc]) -> None:
         """Merge the model's confident topics into each doc's."""
+        if self.model is None:
+            raise NlpError(
+                f"{self.name}: no topic model loaded; give model_path (a folder written by "
+                "`salon nlp train --task topics`)"
+            )
         probs = self.model.predict_proba([doc_text(doc) for doc in docs])
         for doc, row in zip(docs, probs, strict=True):
             topics = dict(doc._.topics or {})
@@ -44,10 +58,12 @@ class TopicModelComponent(BatchComponent):
     "salon_topic_model",
     assigns=["doc._.topics"],
     requires=["doc._.topics"],
-    default_config={"threshold": 0.5, "batch_size": 256},
+    default_config={"model_path": None, "threshold": 0.5, "batch_size": 256},
 )
 def make_topic_model(
-    nlp: Language, name: str, model_path: str, threshold: float, batch_size: int
+    nlp: Language, name: str, model_path: str | None, threshold: float, batch_size: int
 ) -> TopicModelComponent:
-    """Factory: ``model_path`` is a folder written by ``salon nlp train --task topics``."""
-    return TopicModelComponent(name, TopicModel.load(Path(model_path)), threshold, batch_size)
+    """Factory: ``model_path`` is a folder written by ``salon nlp train --task topics``
+    (``None`` only when the model comes from ``from_disk``)."""
+    folder = Path(model_path) if model_path else None
+    return TopicModelComponent(name, folder, threshold, batch_size)

@@ -10,12 +10,15 @@ only ``doc.text`` (no tokens, tags or vectors are needed) and classifies a whole
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from nlp.components.batching import BatchComponent
 from nlp.components.extensions import doc_text
-from nlp.textcat.model import TASKS, AbuseModel, TextClassifierModel, load_textcat
+from nlp.components.model_folder import ModelFolderIO
+from nlp.textcat.model import TASKS, AbuseModel, TextClassifierModel, load_textcat, model_folder
 
 __all__ = ["SalonTextcat", "make_salon_textcat"]
 
@@ -25,16 +28,30 @@ def _ensure_extension(attr: str) -> None:
         Doc.set_extension(attr, default=None)
 
 
-class SalonTextcat(BatchComponent):
-    """Callable pipe that writes ``doc._.textcat_<task>``."""
+class SalonTextcat(ModelFolderIO, BatchComponent):
+    """Callable pipe that writes ``doc._.textcat_<task>``; saved with ``nlp.to_disk`` as a
+    pointer to (or a copy of) its model folder."""
 
-    def __init__(self, name: str, task: str, model: TextClassifierModel, batch_size: int = 256):
+    def __init__(
+        self,
+        name: str,
+        task: str,
+        model: TextClassifierModel,
+        batch_size: int = 256,
+        model_dir: Path | None = None,
+    ):
         self.name = name
         self.task = task
         self.model = model
+        self.model_dir = model_dir
         self.batch_size = batch_size
         self.attr = f"textcat_{task}"
         _ensure_extension(self.attr)
+
+    def load_model_dir(self, folder: Path | None) -> None:
+        """Use the model of ``task`` in ``folder`` (``None``: the shipped one)."""
+        self.model_dir = model_folder(self.task, folder)
+        self.model = load_textcat(self.task, self.model_dir)
 
     def _scores(self, docs: list[Doc]) -> list[dict[str, float]]:
         texts = [doc_text(doc) for doc in docs]  # cached: spaCy rebuilds doc.text each time
@@ -70,5 +87,5 @@ def make_salon_textcat(
 ) -> SalonTextcat:
     """Factory: ``task`` is sentiment, offensive, hate or abuse; ``model_path`` a model folder
     (default: the one shipped in ``nlp/models``)."""
-    model = load_textcat(task, model_path)
-    return SalonTextcat(name, task, model, batch_size)
+    folder = model_folder(task, model_path)
+    return SalonTextcat(name, task, load_textcat(task, folder), batch_size, folder)

@@ -473,6 +473,12 @@ class _Occurrences:
 _LAST: tuple[tuple[Any, ...], _Occurrences] | None = None
 
 
+def forget_last_batch() -> None:
+    """Drop the shared extraction of the last batch (benchmarks timing repeats of one batch)."""
+    global _LAST, _LAST_TOKENS
+    _LAST = _LAST_TOKENS = None
+
+
 def _occurrences(texts: tuple[str, ...], extractor: FeatureExtractor) -> _Occurrences:
     global _LAST
     key = (extractor.sharing_key, texts)

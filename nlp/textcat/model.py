@@ -37,6 +37,7 @@ __all__ = [
     "LinearTextModel",
     "TextClassifierModel",
     "load_textcat",
+    "model_folder",
 ]
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
@@ -232,19 +233,22 @@ def read_meta(model_dir: Path) -> dict[str, Any]:
 _CACHE: dict[tuple[str, str], TextClassifierModel] = {}
 
 
+def model_folder(task: str, model_dir: str | Path | None = None) -> Path:
+    """The folder ``load_textcat`` reads for ``task``: ``model_dir``, or the shipped one."""
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
+    if model_dir:
+        return Path(model_dir)
+    return MODELS_DIR / ("sentiment" if task == "sentiment" else "abuse")
+
+
 def load_textcat(task: str, model_dir: str | Path | None = None) -> TextClassifierModel:
     """Load a shipped (or given) classifier: ``sentiment``, ``offensive``, ``hate`` or ``abuse``.
 
     ``sentiment`` lives in ``models/sentiment/model.npz``; ``offensive`` and ``hate`` are the
     two files of ``models/abuse/``; ``abuse`` combines them. Loaded models are cached.
     """
-    if task not in TASKS:
-        raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
-    folder = (
-        Path(model_dir)
-        if model_dir
-        else MODELS_DIR / ("sentiment" if task == "sentiment" else "abuse")
-    )
+    folder = model_folder(task, model_dir)
     key = (task, str(folder.resolve()))
     if key in _CACHE:
         return _CACHE[key]

@@ -195,7 +195,7 @@ def test_extractors_differing_only_in_toxicity_share_one_extraction() -> None:
     plain = FeatureExtractor(FeatureConfig(word_bits=12, char_bits=12), LEXICON)
     toxic = FeatureExtractor(FeatureConfig(word_bits=12, char_bits=12, toxicity=True), LEXICON, TOX)
     assert plain.sharing_key == toxic.sharing_key
-    features._LAST = features._LAST_TOKENS = None
+    features.forget_last_batch()
     alone = toxic.transform(TEXTS)  # nothing cached: extracted for itself
     plain.transform(TEXTS)
     shared = toxic.transform(TEXTS)  # the same batch again: reuses plain's extraction

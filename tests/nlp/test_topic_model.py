@@ -7,6 +7,7 @@ import random
 from pathlib import Path
 
 import pytest
+import spacy
 
 from config.taxonomy import default_taxonomy
 from nlp.errors import NlpDataError
@@ -141,5 +142,12 @@ def test_salon_nlp_train_topics_command(tmp_path: Path) -> None:
     metrics = json.loads((tmp_path / "model" / "metrics.json").read_text())
     assert metrics["held_out"] == "val.jsonl" and metrics["held_out_posts"] == 20
     assert (tmp_path / "model" / "topics.npz").is_file()
+    # the model folder is a spaCy pipeline too, loadable after a move
+    moved = (tmp_path / "model").rename(tmp_path / "elsewhere")
+    loaded = spacy.load(moved)
+    assert loaded.pipe_names == ["salon_topic_model"]
+    component = loaded.get_pipe("salon_topic_model")
+    assert component.model_dir == moved.resolve() and component.model is not None
+    assert loaded("a quiet afternoon")._.topics is not None
     bad = CliRunner().invoke(app, ["nlp", "train", "--task", "mood", "--data", str(tmp_path)])
     assert bad.exit_code != 0 and "unknown task 'mood'" in str(bad.exception)
