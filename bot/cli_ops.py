@@ -41,6 +41,7 @@ def status(config: ConfigOption = DEFAULT_CONFIG) -> None:
     pause, model versions, conversation states and last week's response figures."""
     from bot.app import Salon
     from bot.conversations import state_counts
+    from bot.leases import leases, source_job
     from bot.models import OutboxItem, SourceState
     from bot.outbox import SENDING_PAUSED, sending_paused
     from bot.response_metrics import TABLE_HEADER, response_metrics, table_rows
@@ -48,14 +49,24 @@ def status(config: ConfigOption = DEFAULT_CONFIG) -> None:
     settings = load_settings(config)
     salon = Salon(settings, connectors={})
     table = Table(
-        "source", "last success", "cursor", "failures", "paused until", "quota left", "error"
+        "source",
+        "last success",
+        "cursor",
+        "failures",
+        "paused until",
+        "quota left",
+        "worker",
+        "error",
     )
     try:
         with salon.session() as session:
             now = salon.clock()
             states = {s.name: s for s in session.scalars(select(SourceState))}
+            held = {lease.name: lease for lease in leases(session)}
             for spec in settings.sources:
-                table.add_row(*_source_row(spec, states.get(spec.name), now))
+                cells = _source_row(spec, states.get(spec.name), now)
+                cells.insert(-1, _lease_cell(held.get(source_job(spec.name)), now))
+                table.add_row(*cells)
             counts = session.execute(
                 select(col(OutboxItem.kind), col(OutboxItem.state), func.count()).group_by(
                     col(OutboxItem.kind), col(OutboxItem.state)
@@ -111,6 +122,13 @@ def _source_row(spec: SourceSettings, state: Any, now: datetime) -> list[str]:
         left,
         state.last_error or "",
     ]
+
+
+def _lease_cell(lease: Any, now: datetime) -> str:
+    """Who polls the source now (``host:pid:… until HH:MM:SS``), or "" when nobody does."""
+    if lease is None or not lease.holder or lease.until is None or lease.until <= now:
+        return ""
+    return f"{lease.holder} until {lease.until:%H:%M:%S}"
 
 
 def _flag_setter(session: Session, name: str) -> str:

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from bot import cli_ops
 from bot.cli import app
 from bot.db import open_engine
-from bot.models import OutboxItem, SourceState, utcnow
+from bot.models import Lease, OutboxItem, SourceState, utcnow
 from bot.outbox import set_sending_paused
 from bot.service import STOP_TIMEOUT
 from bot.store import store_posts
@@ -82,12 +82,18 @@ def test_status_shows_sources_outbox_pause_and_model_versions(
             )
         )
         session.add(OutboxItem(key="reply:x:1", kind="reply", channel="x-mentions", created_at=now))
+        session.add(
+            Lease(name="source:x-mentions", holder="web1:41", until=now + timedelta(minutes=1))
+        )
+        session.add(Lease(name="source:quiet", holder="web2:7", until=now - timedelta(seconds=1)))
         set_sending_paused(session, True, actor="bea", now=now)
         session.commit()
     engine.dispose()
     result = runner.invoke(app, ["status", "-c", str(config)])
     assert result.exit_code == 0, result.output
+    assert "web2:7" not in result.output  # an expired lease: nobody polls that source now
     [line] = [row for row in result.output.splitlines() if "x-mentions" in row]
+    assert f"web1:41 until {now + timedelta(minutes=1):%H:%M:%S}" in line
     assert f" {CURSOR[: cli_ops.CURSOR_WIDTH - 1]}… " in line  # the cursor, shortened
     assert re.search(r"\b3\b", line) and "988/1000" in line and "server error 503" in line
     assert f"{now + timedelta(hours=2):%Y-%m-%d %H:%M}" in line
@@ -152,6 +158,22 @@ def test_the_systemd_unit_runs_the_service_and_gives_it_time_to_stop() -> None:
     assert service["KillSignal"] == "SIGTERM"
     assert service["User"] != "root"
     assert unit["Install"]["WantedBy"] == "multi-user.target"
+
+
+def test_the_template_unit_runs_one_institution_per_instance() -> None:
+    unit = configparser.ConfigParser(strict=True, interpolation=None)
+    unit.optionxform = str  # type: ignore[assignment,method-assign]  # keys are case-sensitive
+    unit.read_string((ROOT / "deploy" / "salon@.service").read_text())
+    single = configparser.ConfigParser(strict=True, interpolation=None)
+    single.optionxform = str  # type: ignore[assignment,method-assign]
+    single.read_string((ROOT / "deploy" / "salon.service").read_text())
+    service = unit["Service"]
+    # each instance reads its own configuration and secrets: nothing is shared but the host
+    assert service["ExecStart"].split()[-2:] == ["-c", "/srv/salon/%i.yaml"]
+    assert service["EnvironmentFile"] == "/srv/salon/%i.env"
+    # otherwise the same service as the single-institution unit
+    for key in ("KillSignal", "TimeoutStopSec", "Restart", "User", "ProtectSystem"):
+        assert service[key] == single["Service"][key]
 
 
 def dockerfile() -> list[tuple[str, str]]:
