@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from nlp.analysis import Analysis
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -49,22 +49,25 @@ def classify_pending(
         ids = [p.id for p in posts]
         now = utcnow()
         session.execute(delete(Classification).where(col(Classification.post_id).in_(ids)))
-        session.add_all(
-            Classification(
-                post_id=post.id,
-                model=analyser.name,
-                version=analyser.version,
-                language=result.language,
-                topics=result.topics,
-                top_topic=result.top_topic(),
-                sentiment=result.sentiment,
-                sentiment_score=result.sentiment_score,
-                intents=result.intents,
-                abuse=result.abuse,
-                is_abusive=result.abuse >= abuse_threshold,
-                created_at=now,
-            )
-            for post, result in zip(posts, results, strict=True)
+        session.execute(  # executemany on the table: ORM objects cost more than the SQL
+            insert(Classification.__table__),  # type: ignore[attr-defined]
+            [
+                {
+                    "post_id": post.id,
+                    "model": analyser.name,
+                    "version": analyser.version,
+                    "language": result.language,
+                    "topics": result.topics,
+                    "top_topic": result.top_topic(),
+                    "sentiment": result.sentiment,
+                    "sentiment_score": result.sentiment_score,
+                    "intents": result.intents,
+                    "abuse": result.abuse,
+                    "is_abusive": result.abuse >= abuse_threshold,
+                    "created_at": now,
+                }
+                for post, result in zip(posts, results, strict=True)
+            ],
         )
         session.execute(update(Post).where(col(Post.id).in_(ids)).values(classified=True))
         session.commit()

@@ -1,10 +1,15 @@
 """The outbox drain: replies, alerts and digests delivered exactly once toward the public.
 
-Each item is claimed (``queued`` → ``sending``, committed) before the platform is called and
-recorded (``sent``, committed) after. If the process dies in between, the item stays in
-``sending``; once its lease expires :meth:`Outbox.reconcile` asks the platform whether our reply
-exists (``find_reply``) and marks it sent, or requeues it; a platform that cannot tell puts the
-item on ``held`` for staff to decide. Replies are therefore never sent twice.
+Items are claimed in batches (``queued`` → ``sending``, one statement, committed) before the
+platform is called, and their outcomes recorded (``sent``, …) in one commit after. If the process
+dies in between, the batch stays in ``sending``; once its lease expires :meth:`Outbox.reconcile`
+asks the platform whether our reply exists (``find_reply``) and marks it sent, or requeues it; a
+platform that cannot tell puts the item on ``held`` for staff to decide. Replies are therefore
+never sent twice; each public reply is claimed on its own, so a killed worker leaves at most one
+in doubt, while staff alerts (at-least-once: requeued) go ``CLAIM_BATCH`` at a time. Items of a
+batch not yet tried when the drain is interrupted (an exception,
+cancellation) or when the claim is half its lease old (a slow platform) go back to the queue, so
+a platform call must take less than half of ``outbox.sending_lease``.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ log = logging.getLogger(__name__)
 
 PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 SENDING_PAUSED = "sending_paused"  # the Flag staff set with /pause: no public replies go out
+CLAIM_BATCH = 50  # items claimed in one statement, then delivered and recorded in one commit
 
 
 def sending_paused(session: Session) -> bool:
@@ -177,32 +183,56 @@ class Outbox:
         self.backoff = Backoff(settings.backoff_base, settings.backoff_cap)
         self.clock = clock
 
-    def claim(self, session: Session, item: OutboxItem) -> bool:
-        """Move ``item`` from queued to sending, committed; False if someone else has it (on
-        PostgreSQL, an item another worker is claiming is skipped: ``FOR UPDATE SKIP LOCKED``)."""
-        now = self.clock()
+    def claim(self, session: Session, ids: Sequence[int]) -> list[OutboxItem]:
+        """Move the queued items among ``ids`` to sending in one statement, committed; the
+        items claimed, refreshed. An item someone else has is left out (on PostgreSQL, one that
+        another worker is claiming is skipped: ``FOR UPDATE SKIP LOCKED``)."""
         queued = OutboxState.QUEUED.value
         candidate = OutboxItem.__table__.alias("candidate")  # type: ignore[attr-defined]
         free = (
             select(candidate.c.id)
-            .where(candidate.c.id == item.id, candidate.c.state == queued)
+            .where(candidate.c.id.in_(ids), candidate.c.state == queued)
             .with_for_update(skip_locked=True)
-            .scalar_subquery()
         )
-        result = session.execute(
+        claimed = self._update_returning(
+            session,
             update(OutboxItem)
-            .where(col(OutboxItem.id) == free, col(OutboxItem.state) == queued)
+            .where(col(OutboxItem.id).in_(free), col(OutboxItem.state) == queued)
             .values(
                 state=OutboxState.SENDING.value,
-                claimed_at=now,
+                claimed_at=self.clock(),
                 attempts=col(OutboxItem.attempts) + 1,
-            )
-            # the caller refreshes what it claimed; evaluating the WHERE against every object
-            # in the session would make a drain quadratic in its size
-            .execution_options(synchronize_session=False)
+            ),
         )
         session.commit()
-        return bool(getattr(result, "rowcount", 0) == 1)
+        return claimed
+
+    def _release(self, session: Session, items: Sequence[OutboxItem], since: datetime) -> None:
+        """Put ``items``, claimed at ``since`` but not tried, back in the queue (their claim did
+        not count as an attempt); in the caller's transaction."""
+        if items:
+            self._update_returning(
+                session,
+                update(OutboxItem)
+                .where(
+                    col(OutboxItem.id).in_([item.id for item in items]),
+                    col(OutboxItem.state) == OutboxState.SENDING.value,
+                    col(OutboxItem.claimed_at) == since,
+                )
+                .values(state=OutboxState.QUEUED.value, attempts=col(OutboxItem.attempts) - 1),
+            )
+
+    @staticmethod
+    def _update_returning(session: Session, stmt: Any) -> list[OutboxItem]:
+        """Run the UPDATE ``stmt`` and return the rows it changed as items (those already in the
+        session refreshed); evaluating its WHERE against every object in the session instead
+        would make a drain quadratic in its size."""
+        return list(
+            session.scalars(
+                stmt.returning(OutboxItem),
+                execution_options={"synchronize_session": False, "populate_existing": True},
+            )
+        )
 
     def _take_over(self, session: Session, item: OutboxItem, cutoff: datetime) -> bool:
         """Claim a stale ``sending`` item for reconciliation, committed; False if another
@@ -221,42 +251,82 @@ class Outbox:
         return bool(getattr(result, "rowcount", 0) == 1)
 
     def due(self, session: Session, limit: int = 100) -> list[OutboxItem]:
-        """Queued items whose time has come, most urgent first."""
-        items = list(
-            session.scalars(
-                select(OutboxItem)
-                .where(
-                    col(OutboxItem.state) == OutboxState.QUEUED.value,
-                    col(OutboxItem.next_attempt_at) <= self.clock(),
-                )
-                .order_by(col(OutboxItem.created_at), col(OutboxItem.id))
-                .limit(limit)
+        """Queued items whose time has come (no replies while sending is paused or in a dry
+        run), most urgent first."""
+        query = (
+            select(OutboxItem)
+            .where(
+                col(OutboxItem.state) == OutboxState.QUEUED.value,
+                col(OutboxItem.next_attempt_at) <= self.clock(),
             )
+            .order_by(col(OutboxItem.created_at), col(OutboxItem.id))
+            .limit(limit)
         )
         if self.settings.dry_run or sending_paused(session):
-            items = [i for i in items if i.kind != OutboxKind.REPLY.value]
+            query = query.where(col(OutboxItem.kind) != OutboxKind.REPLY.value)
+        items = list(session.scalars(query))
         return sorted(items, key=lambda i: PRIORITY_ORDER.get(i.priority, 2))
 
     async def drain(self, session: Session, *, limit: int = 100) -> DrainStats:
-        """Reconcile stale claims, then deliver every due item (up to ``limit``)."""
+        """Reconcile stale claims, then deliver every due item (up to ``limit``), claiming and
+        recording them ``CLAIM_BATCH`` at a time.
+
+        The session should not expire its objects on commit (as :meth:`Salon.session`), or
+        each item is read again after each commit."""
         stats = DrainStats()
         await self.reconcile(session, stats)
-        due = self.due(session, limit)
         group_after = self.sink.group_after if isinstance(self.sink, GroupingSink) else 0
-        for batch in group_alerts(due, group_after):
-            claimed = [item for item in batch if self.claim(session, item)]
-            if not claimed:
+        chunk: list[list[OutboxItem]] = []
+        size = 0
+        for batch in group_alerts(self.due(session, limit), group_after):
+            if batch[0].kind == OutboxKind.REPLY.value:
+                # A public reply is claimed and recorded on its own: a worker killed mid-chunk
+                # leaves at most one reply for reconcile (or staff) to resolve, as before.
+                await self._deliver_chunk(session, [batch], stats)
                 continue
-            for item in claimed:
-                session.refresh(item)
-            await self._deliver(session, claimed, stats)
+            chunk.append(batch)
+            size += len(batch)
+            if size >= CLAIM_BATCH:
+                await self._deliver_chunk(session, chunk, stats)
+                chunk, size = [], 0
+        if chunk:
+            await self._deliver_chunk(session, chunk, stats)
         return stats
 
-    async def _deliver(self, session: Session, items: list[OutboxItem], stats: DrainStats) -> None:
-        """Send one item, or a group of alerts as one message; record the outcome for each."""
+    async def _deliver_chunk(
+        self, session: Session, batches: list[list[OutboxItem]], stats: DrainStats
+    ) -> None:
+        """Claim the items of ``batches`` in one statement, deliver each batch (one item, or a
+        group of alerts), then record every outcome in one commit."""
+        claimed = self.claim(session, [item.id for batch in batches for item in batch if item.id])
+        if not claimed:
+            return
+        since = claimed[0].claimed_at
+        assert since is not None
+        mine = {item.id for item in claimed}
+        targets = self._reply_targets(session, claimed)
+        tried: set[int | None] = set()
+        try:
+            for batch in batches:
+                items = [item for item in batch if item.id in mine]
+                if not items:
+                    continue
+                if self.clock() - since >= timedelta(seconds=self.settings.sending_lease / 2):
+                    break  # a slow platform: the rest goes back before the claim grows stale
+                tried.update(item.id for item in items)  # interrupted mid-send: stays sending
+                await self._deliver(items, targets, stats)
+        finally:
+            self._note_replies(session, [item for item in claimed if item.id in tried])
+            self._release(session, [item for item in claimed if item.id not in tried], since)
+            session.commit()
+
+    async def _deliver(
+        self, items: list[OutboxItem], targets: Mapping[int, IncomingPost], stats: DrainStats
+    ) -> None:
+        """Send one item, or a group of alerts as one message; note the outcome on each."""
         try:
             if len(items) == 1:
-                external_id = await self._send(session, items[0])
+                external_id = await self._send(items[0], targets)
             else:
                 assert isinstance(self.sink, GroupingSink)
                 payloads = [dict(item.payload) for item in items]
@@ -273,11 +343,10 @@ class Outbox:
             for item in items:
                 self._retry_or_fail(item, exc, stats)
         else:
+            now = self.clock()
             for item in items:
-                self._mark_sent(session, item, external_id)
+                self._set_sent(item, external_id, now)
                 stats.count("sent", item.kind)
-        session.add_all(items)
-        session.commit()
 
     def _retry_or_fail(self, item: OutboxItem, exc: Exception, stats: DrainStats) -> None:
         item.last_error = f"{type(exc).__name__}: {exc}"
@@ -291,40 +360,81 @@ class Outbox:
         item.next_attempt_at = self.clock() + timedelta(seconds=delay)
         stats.count("retried", item.kind)
 
-    async def _send(self, session: Session, item: OutboxItem) -> str:
+    async def _send(self, item: OutboxItem, targets: Mapping[int, IncomingPost]) -> str:
         if item.kind == OutboxKind.ALERT.value:
             return await self.sink.send_alert(dict(item.payload), item.key)
         if item.kind == OutboxKind.DIGEST.value:
             return await self.sink.send_digest(dict(item.payload), item.key)
-        connector, target = self._reply_target(session, item)
+        connector, target = self._reply_target(item, targets)
         sent: Sent = await connector.reply(target, str(item.payload["text"]), item.key)
         return sent.platform_id
 
-    def _reply_target(self, session: Session, item: OutboxItem) -> tuple[Connector, IncomingPost]:
+    @staticmethod
+    def _reply_targets(session: Session, items: Sequence[OutboxItem]) -> dict[int, IncomingPost]:
+        """The posts the replies among ``items`` answer, rebuilt for connectors, by post id
+        (one query)."""
+        ids = {i.post_id for i in items if i.kind == OutboxKind.REPLY.value and i.post_id}
+        if not ids:
+            return {}
+        rows = session.execute(
+            select(Post, Author)
+            .join(Author, col(Author.id) == col(Post.author_id))
+            .where(col(Post.id).in_(ids))
+        )
+        return {post.id: incoming_post(post, author) for post, author in rows if post.id}
+
+    def _reply_target(
+        self, item: OutboxItem, targets: Mapping[int, IncomingPost]
+    ) -> tuple[Connector, IncomingPost]:
         connector = self.connectors.get(item.channel)
         if connector is None:
             raise Unsupported(f"no connector for source {item.channel!r}", source=item.channel)
-        post = session.get(Post, item.post_id)
-        if post is None:
+        target = targets.get(item.post_id) if item.post_id is not None else None
+        if target is None:
             raise NotFound(f"post {item.post_id} is gone from the store", source=item.channel)
-        author = session.get(Author, post.author_id)
-        assert author is not None
-        return connector, incoming_post(post, author)
+        return connector, target
 
-    def _mark_sent(self, session: Session, item: OutboxItem, external_id: str | None) -> None:
-        now = self.clock()
+    @staticmethod
+    def _set_sent(item: OutboxItem, external_id: str | None, now: datetime) -> None:
         item.state, item.external_id, item.sent_at, item.last_error = (
             OutboxState.SENT.value,
             external_id,
             now,
             None,
         )
-        if item.kind == OutboxKind.REPLY.value and item.post_id is not None:
-            post = session.get(Post, item.post_id)
-            conv = session.get(Conversation, post.conversation_id) if post else None
-            if conv is not None:
-                note_own_post(conv, now)
-                session.add(conv)
+
+    def _mark_sent(
+        self, session: Session, items: Sequence[OutboxItem], external_id: str | None
+    ) -> None:
+        """Record ``items`` as sent (one message: ``external_id``), and our replies in their
+        conversations."""
+        now = self.clock()
+        for item in items:
+            self._set_sent(item, external_id, now)
+        self._note_replies(session, items)
+
+    @staticmethod
+    def _note_replies(session: Session, items: Sequence[OutboxItem]) -> None:
+        """Note in their conversations the replies among ``items`` that were sent (one query)."""
+        replies = [
+            item
+            for item in items
+            if item.kind == OutboxKind.REPLY.value
+            and item.state == OutboxState.SENT.value
+            and item.post_id is not None
+        ]
+        if not replies:
+            return
+        rows = session.execute(
+            select(col(Post.id), Conversation)
+            .join(Conversation, col(Conversation.id) == col(Post.conversation_id))
+            .where(col(Post.id).in_({item.post_id for item in replies}))
+        )
+        convs = {post_id: conv for post_id, conv in rows}
+        for item in replies:
+            conv = convs.get(item.post_id)
+            if conv is not None and item.sent_at is not None:
+                note_own_post(conv, item.sent_at)
 
     async def reconcile(self, session: Session, stats: DrainStats) -> None:
         """Resolve items left in ``sending`` past their lease (the process died mid-send)."""
@@ -349,7 +459,7 @@ class Outbox:
 
     async def _reconcile_reply(self, session: Session, item: OutboxItem, stats: DrainStats) -> None:
         try:
-            connector, target = self._reply_target(session, item)
+            connector, target = self._reply_target(item, self._reply_targets(session, [item]))
         except ConnectorError as exc:
             item.state, item.last_error = OutboxState.HELD.value, f"cannot reconcile: {exc}"
             stats.count("held", item.kind)
@@ -365,7 +475,7 @@ class Outbox:
             item.last_error = f"reconcile failed, will retry: {exc}"
             return  # stays in "sending"; the next drain tries again
         if found is not None:
-            self._mark_sent(session, item, found.platform_id)
+            self._mark_sent(session, [item], found.platform_id)
             stats.count("reconciled", item.kind)
         else:
             item.state = OutboxState.QUEUED.value

@@ -222,7 +222,7 @@ def test_a_sent_reply_fetched_back_is_counted_once(salon: Salon) -> None:
         session.commit()
         item = session.scalars(select(OutboxItem)).one()
         outbox = Outbox({}, ConsoleSink(quiet=True), OutboxSettings(), clock=lambda: now)
-        outbox._mark_sent(session, item, "99")  # what a successful send records
+        outbox._mark_sent(session, [item], "99")  # what a successful send records
         session.commit()
     conv = conversation(salon)
     assert (conv.state, conv.own_posts, conv.first_response_at) == (THEM, 1, now)

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from bot.alerts import ConsoleSink
 from bot.app import Salon
-from bot.models import OutboxItem, OutboxState
+from bot.models import Conversation, OutboxItem, OutboxKind, OutboxState
+from bot.outbox import CLAIM_BATCH, Outbox
+from config.settings import OutboxSettings
 from connectors.base import Capability, Post, Sent
 from connectors.errors import RateLimited
 from connectors.replay import ReplayConnector, ReplaySettings
-from tests.helpers import KeywordAnalyser, make_post, replay_settings
+from tests.helpers import T0, KeywordAnalyser, make_post, replay_settings
 
 
 class Crash(BaseException):
@@ -140,3 +146,115 @@ async def test_dry_run_decides_but_sends_nothing(tmp_path: Path, database_url: s
     assert (await salon.deliver()).sent == 0
     assert replies_sent(tmp_path) == []
     assert item_state(salon).state == OutboxState.QUEUED.value
+
+
+# --- batches: claimed in one statement, recorded in one commit ---------------------------
+
+
+def add_alerts(session: Session, count: int, now: datetime) -> None:
+    session.add_all(
+        OutboxItem(
+            key=f"alert:{i}",
+            kind=OutboxKind.ALERT.value,
+            channel="staff",
+            next_attempt_at=now,
+            created_at=now + timedelta(microseconds=i),
+            payload={"text": str(i)},
+        )
+        for i in range(count)
+    )
+    session.commit()
+
+
+def states(session: Session) -> list[tuple[str, str, int]]:
+    session.expire_all()
+    items = session.scalars(select(OutboxItem).order_by(col(OutboxItem.id)))
+    return [(item.key, item.state, item.attempts) for item in items]
+
+
+class StepSink(ConsoleSink):
+    """A quiet console sink that runs ``on_send`` before each alert (to crash, or stall)."""
+
+    def __init__(self, on_send: Callable[[str], None]) -> None:
+        super().__init__(quiet=True)
+        self.on_send = on_send
+
+    async def send_alert(self, payload: dict[str, Any], key: str) -> str:
+        self.on_send(key)
+        return await super().send_alert(payload, key)
+
+
+async def test_a_drain_claims_and_records_items_in_batches(
+    tmp_path: Path, database_url: str
+) -> None:
+    salon = await prepared(tmp_path, database_url)  # one reply, to a post, in a conversation
+    with salon.session() as session:
+        add_alerts(session, 2 * CLAIM_BATCH + 20, salon.outbox.clock())
+    statements: list[str] = []
+    event.listen(salon.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    stats = await salon.deliver()
+    assert stats.sent == 2 * CLAIM_BATCH + 21
+    assert len(statements) < 30  # not a few per item: three batches of a few statements each
+    delivered = salon.sink.delivered  # type: ignore[attr-defined]
+    assert sorted(delivered) == sorted(f"alert:{i}" for i in range(2 * CLAIM_BATCH + 20))
+    assert [r["text"] for r in replies_sent(tmp_path)] == ["Tickets: https://example.org"]
+    with salon.session() as session:
+        reply = session.scalars(select(OutboxItem).where(OutboxItem.kind == "reply")).one()
+        conv = session.scalars(select(Conversation)).one()
+    assert reply.state == OutboxState.SENT.value and reply.sent_at is not None
+    assert (conv.own_posts, conv.first_response_at) == (1, reply.sent_at)  # noted once
+
+
+async def test_a_public_reply_is_claimed_on_its_own(tmp_path: Path, database_url: str) -> None:
+    salon = await prepared(tmp_path, database_url)  # one reply, queued before the alerts
+    with salon.session() as session:
+        add_alerts(session, 5, salon.outbox.clock())
+    claims: list[list[str]] = []
+    claim = salon.outbox.claim
+
+    def recording_claim(session: Session, ids: Sequence[int]) -> list[OutboxItem]:
+        claimed = claim(session, ids)
+        claims.append(sorted(item.kind for item in claimed))
+        return claimed
+
+    salon.outbox.claim = recording_claim  # type: ignore[method-assign]
+    assert (await salon.deliver()).sent == 6
+    # killed mid-chunk, a worker leaves at most one reply in doubt (alerts are requeued)
+    assert sorted(claims) == [["alert"] * 5, ["reply"]]
+
+
+async def test_an_interrupted_batch_requeues_the_items_it_did_not_try(session: Session) -> None:
+    def crash_on_second(key: str) -> None:
+        if key == "alert:1":
+            raise Crash
+
+    outbox = Outbox({}, StepSink(crash_on_second), OutboxSettings(), clock=lambda: T0)
+    add_alerts(session, 4, T0)
+    with pytest.raises(Crash):
+        await outbox.drain(session)
+    assert states(session) == [
+        ("alert:0", OutboxState.SENT.value, 1),  # recorded although the drain died after it
+        ("alert:1", OutboxState.SENDING.value, 1),  # may have gone out: reconciled later
+        ("alert:2", OutboxState.QUEUED.value, 0),  # never tried: no attempt counted
+        ("alert:3", OutboxState.QUEUED.value, 0),
+    ]
+
+
+async def test_a_slow_platform_sends_the_rest_of_a_batch_under_a_fresh_claim(
+    session: Session,
+) -> None:
+    now = [T0]
+    settings = OutboxSettings()
+
+    def stall(key: str) -> None:
+        now[0] += timedelta(seconds=settings.sending_lease / 2)
+
+    sink = StepSink(stall)
+    outbox = Outbox({}, sink, settings, clock=lambda: now[0])
+    add_alerts(session, 3, T0)
+    assert (await outbox.drain(session)).sent == 1  # the claim grew old: the rest went back
+    assert [s for _, s, _ in states(session)] == ["sent", "queued", "queued"]
+    assert (await outbox.drain(session)).sent == 1
+    assert (await outbox.drain(session)).sent == 1
+    assert sink.delivered == ["alert:0", "alert:1", "alert:2"]
+    assert [a for _, _, a in states(session)] == [1, 1, 1]

@@ -86,27 +86,29 @@ def test_a_worker_classifies_posts_the_other_has_not_locked(pg: Engine) -> None:
     busy.close()
 
 
-async def test_an_item_being_claimed_elsewhere_is_skipped_not_waited_for(pg: Engine) -> None:
+async def test_items_being_claimed_elsewhere_are_skipped_not_waited_for(pg: Engine) -> None:
     now = T0
     with Session(pg) as session:
-        session.add(
+        session.add_all(
             OutboxItem(
-                key="alert:1", kind="alert", channel="staff", next_attempt_at=now, created_at=now
+                key=f"alert:{i}", kind="alert", channel="staff", next_attempt_at=now, created_at=now
             )
+            for i in range(4)
         )
         session.commit()
-    busy = Session(pg)
-    busy.execute(update(OutboxItem).values(priority="high"))  # holds the row's lock
+        ids = list(session.scalars(select(col(OutboxItem.id)).order_by(col(OutboxItem.id))))
+    busy = Session(pg)  # holds the locks of the first two rows
+    busy.execute(update(OutboxItem).where(col(OutboxItem.id).in_(ids[:2])).values(priority="high"))
     outbox = Outbox({}, sink=None, settings=OutboxSettings(), clock=lambda: now)  # type: ignore[arg-type]
     with Session(pg) as session:
-        item = session.scalars(select(OutboxItem)).one()
-        assert outbox.claim(session, item) is False  # returns at once: SKIP LOCKED
+        claimed = outbox.claim(session, ids)  # returns at once: SKIP LOCKED
+        assert sorted(i.id for i in claimed) == ids[2:]
+        assert {(i.state, i.attempts) for i in claimed} == {("sending", 1)}
     busy.rollback()
     busy.close()
     with Session(pg) as session:
-        item = session.scalars(select(OutboxItem)).one()
-        assert outbox.claim(session, item) is True
-        assert outbox.claim(session, item) is False  # already sending
+        assert sorted(i.id for i in outbox.claim(session, ids)) == ids[:2]
+        assert outbox.claim(session, ids) == []  # all sending
 
 
 # --- three worker processes, one killed -------------------------------------------------
