@@ -32,12 +32,22 @@ class IngestStats:
 
 
 def insert_ignoring_conflicts(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> None:
-    """Bulk ``INSERT ... ON CONFLICT DO NOTHING`` for SQLite and PostgreSQL."""
+    """Bulk ``INSERT ... ON CONFLICT DO NOTHING`` for SQLite and PostgreSQL.
+
+    Rows go to the table itself (Core ``executemany``, batched into multi-row statements),
+    not through the ORM's bulk path, which splits them into one statement per row; rows that
+    leave out different columns (those take the column defaults) are inserted group by group.
+    """
     if not rows:
         return
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
-    session.execute(module.insert(model).on_conflict_do_nothing(), list(rows))
+    statement = module.insert(model.__table__).on_conflict_do_nothing()
+    groups: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(frozenset(row), []).append(row)
+    for group in groups.values():
+        session.execute(statement, group)
 
 
 def content_hash(post: IncomingPost) -> str:
