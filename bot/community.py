@@ -28,6 +28,7 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
+from bot.digest_centrality import betweenness
 from bot.digest_people import Namer, mentions
 from bot.models import Author, Classification, Post
 
@@ -212,7 +213,7 @@ def bridges(
     if not candidates:
         return []
     sample = None if graph.number_of_nodes() <= EXACT_BETWEENNESS else EXACT_BETWEENNESS
-    centrality = nx.betweenness_centrality(graph, k=sample, seed=SEED)
+    centrality = betweenness(graph, sample, seed=SEED)
     ranked = sorted(candidates, key=lambda n: (-round(centrality[n], 9), -candidates[n][0], n))
     return [(node, centrality[node], candidates[node][1]) for node in ranked[:top]]
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -43,6 +43,8 @@ HISTORY_WEEKS = 4  # emerging topics: this week against the weekly mean of the 4
 EMERGING_MIN_POSTS = 3
 EMERGING_FACTOR = 2.0
 ENGAGEMENT = ("likes", "replies", "reposts", "quotes")
+LISTED = ("praise", "complaint", "suggestion")  # intents with a list of their own
+CHUNK = 500  # post ids looked up per query
 
 
 @dataclass(slots=True)
@@ -176,7 +178,8 @@ def build_digest(
     digest = Digest(institution=institution, start=start, end=end, timezone=timezone)
     namer = namer or Namer()
     _response_figures(session, digest, min_intent_score)
-    _posts(session, digest, namer, list_limit, min_intent_score)
+    _volumes(session, digest)
+    _lists(session, digest, namer, list_limit, min_intent_score)
     _previous_volumes(session, digest)
     _outbox_figures(session, digest)
     _emerging(session, digest)
@@ -220,59 +223,106 @@ def _response_figures(session: Session, digest: Digest, min_intent_score: float)
     )
 
 
-def _posts(
-    session: Session, digest: Digest, namer: Namer, list_limit: int, min_intent_score: float
-) -> None:
-    """Volumes, sentiment per day and the quoted lists, from the week's posts (one query)."""
-    rows = session.execute(
-        select(Post, Author, Classification)
-        .join(Author, col(Author.id) == col(Post.author_id))
+def _volumes(session: Session, digest: Digest) -> None:
+    """Public posts per channel and topic, sentiment per local day, own and abusive posts: one
+    grouped query. Counts are added up in the order of each group's first post (by time, then
+    id), so that equal counts keep the order of the posts."""
+    created = col(Post.created_at)
+    spans = _local_days(digest)
+    ends = [begin for begin, _ in spans[1:]] + [digest.end]
+    day = case(*((created < end, i) for i, end in enumerate(ends)))
+    week = (
+        select(
+            col(Post.is_own),
+            col(Post.platform),
+            day.label("day"),
+            col(Classification.sentiment),
+            col(Classification.top_topic),
+            col(Classification.is_abusive),
+            func.row_number().over(order_by=(created, col(Post.id))).label("seq"),
+        )
+        .select_from(Post)
         .outerjoin(Classification, col(Classification.post_id) == col(Post.id))
-        .where(col(Post.created_at) >= digest.start, col(Post.created_at) < digest.end)
-        .order_by(col(Post.created_at), col(Post.id))
-    ).all()
-    waiting = digest.responses.waiting_posts() if digest.responses else set()
+        .where(created >= digest.start, created < digest.end)
+        .subquery()
+    )
+    w = week.c
+    first = func.min(w.seq)
+    rows = session.execute(
+        select(
+            w.is_own, w.platform, w.day, w.sentiment, w.top_topic, w.is_abusive, func.count(), first
+        )
+        .group_by(w.is_own, w.platform, w.day, w.sentiment, w.top_topic, w.is_abusive)
+        .order_by(first)
+    )
     platforms: Counter[str] = Counter()
     topics: Counter[str] = Counter()
     sentiment: Counter[str] = Counter()
-    by_day = {day: Counter[str]() for day in _days(digest)}
-    lists: dict[str, list[tuple[Post, Author, Classification]]] = {
-        "praise": [],
-        "complaint": [],
-        "suggestion": [],
-        "waiting": [],
-    }
-    for post, author, analysis in rows:
-        if post.is_own:
-            digest.own_posts += 1
+    by_day = {local: Counter[str]() for _, local in spans}  # a quiet day shows as zero
+    for is_own, platform, index, mood, topic, abusive, count, _ in rows:
+        if is_own:
+            digest.own_posts += count
             continue
-        digest.public_posts += 1
-        platforms[post.platform] += 1
-        if analysis is None:
+        digest.public_posts += count
+        platforms[platform] += count
+        if mood is None:  # not classified
             continue
-        topics[analysis.top_topic or NO_TOPIC] += 1
-        sentiment[analysis.sentiment] += 1
-        by_day.setdefault(post.created_at.astimezone(digest.tz).date(), Counter())[
-            analysis.sentiment
-        ] += 1
-        if analysis.is_abusive:
-            digest.abusive += 1
-            continue
-        if not post.text.strip():  # erased at the author's request
-            continue
-        intents = {k for k, v in analysis.intents.items() if float(v) >= min_intent_score}
-        for intent in intents & {"praise", "complaint", "suggestion"}:
-            lists[intent].append((post, author, analysis))
-        if post.id in waiting:
-            lists["waiting"].append((post, author, analysis))
+        topics[topic or NO_TOPIC] += count
+        sentiment[mood] += count
+        by_day[spans[index][1]][mood] += count
+        digest.abusive += count if abusive else 0
     digest.per_platform = dict(platforms.most_common())
     digest.per_topic = dict(topics.most_common())
     digest.sentiment = {k: sentiment.get(k, 0) for k in SENTIMENTS}
-    digest.sentiment_by_day = {day: dict(c) for day, c in sorted(by_day.items())}
-    quoted = [entry for entries in lists.values() for entry in entries]
-    namer.learn_mentions(session, ((post.platform, post.text) for post, _, _ in quoted))
+    digest.sentiment_by_day = {local: dict(c) for local, c in sorted(by_day.items())}
 
-    def items(entries: list[tuple[Post, Author, Classification]], limit: int) -> list[Item]:
+
+def _lists(
+    session: Session, digest: Digest, namer: Namer, list_limit: int, min_intent_score: float
+) -> None:
+    """The quoted lists: top praise, complaints and suggestions (the most engaging first) and
+    the questions waiting longest; never an abusive post or one erased at its author's request.
+    One query for the candidates (a few columns), one for the posts quoted."""
+    created = col(Post.created_at)
+    flags = {
+        name: col(Classification.intents)[name].as_float() >= min_intent_score for name in LISTED
+    }
+    rows = session.execute(
+        select(
+            col(Post.id),
+            created,
+            col(Post.metrics),
+            col(Post.text),
+            *(flag.label(name) for name, flag in flags.items()),
+        )
+        .join(Classification, col(Classification.post_id) == col(Post.id))
+        .where(
+            created >= digest.start,
+            created < digest.end,
+            ~col(Post.is_own),
+            ~col(Classification.is_abusive),
+            or_(*flags.values()),
+        )
+        .order_by(created, col(Post.id))
+    ).all()
+    # the most engaging first, then the latest; the same, the earlier id (a stable sort)
+    ranked = sorted(rows, key=lambda r: (-engagement(r.metrics), -r.created_at.timestamp()))
+    shown = {
+        name: [r.id for r in ranked if r._mapping[name] and r.text.strip()][:list_limit]
+        for name in LISTED
+    }
+    waiting = digest.responses.waiting_posts() if digest.responses else []
+    shown["waiting"] = _quotable(session, waiting, list_limit * 2)
+    quoted = session.execute(
+        select(Post, Author, col(Classification.top_topic))
+        .join(Author, col(Author.id) == col(Post.author_id))
+        .join(Classification, col(Classification.post_id) == col(Post.id))
+        .where(col(Post.id).in_({pid for ids in shown.values() for pid in ids}))
+    ).all()
+    namer.learn_mentions(session, ((post.platform, post.text) for post, _, _ in quoted))
+    by_id = {post.id: (post, author, topic) for post, author, topic in quoted}
+
+    def items(ids: list[int]) -> list[Item]:
         return [
             Item(
                 author=namer.name(author),
@@ -280,30 +330,52 @@ def _posts(
                 text=namer.text(post.platform, post.text),
                 url=namer.url(author, post.url),
                 created_at=post.created_at,
-                topic=analysis.top_topic,
+                topic=topic,
                 engagement=engagement(post.metrics),
             )
-            for post, author, analysis in entries[:limit]
+            for post, author, topic in (by_id[pid] for pid in ids)
         ]
 
-    def most_engaging(
-        entries: list[tuple[Post, Author, Classification]],
-    ) -> list[tuple[Post, Author, Classification]]:
-        return sorted(
-            entries, key=lambda e: (-engagement(e[0].metrics), -e[0].created_at.timestamp())
-        )
-
-    digest.top_praise = items(most_engaging(lists["praise"]), list_limit)
-    digest.top_complaints = items(most_engaging(lists["complaint"]), list_limit)
-    digest.suggestions = items(most_engaging(lists["suggestion"]), list_limit)
-    digest.unanswered = items(lists["waiting"], list_limit * 2)  # the longest waiting first
+    digest.top_praise = items(shown["praise"])
+    digest.top_complaints = items(shown["complaint"])
+    digest.suggestions = items(shown["suggestion"])
+    digest.unanswered = items(shown["waiting"])  # the longest waiting first
 
 
-def _days(digest: Digest) -> list[date]:
-    """The local days of the window (so a quiet day shows as zero)."""
-    first = digest.start.astimezone(digest.tz).date()
-    last = (digest.end - timedelta(microseconds=1)).astimezone(digest.tz).date()
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+def _quotable(session: Session, ids: list[int], limit: int) -> list[int]:
+    """The first ``limit`` of the posts ``ids`` (in that order) that may be quoted: neither
+    abusive nor erased (looked up :data:`CHUNK` at a time)."""
+    found: list[int] = []
+    for first in range(0, len(ids), CHUNK):
+        chunk = ids[first : first + CHUNK]
+        ok = {
+            pid
+            for pid, text in session.execute(
+                select(col(Post.id), col(Post.text))
+                .join(Classification, col(Classification.post_id) == col(Post.id))
+                .where(col(Post.id).in_(chunk), ~col(Classification.is_abusive))
+            )
+            if text.strip()
+        }
+        found += [pid for pid in chunk if pid in ok]
+        if len(found) >= limit:
+            break
+    return found[:limit]
+
+
+def _local_days(digest: Digest) -> list[tuple[datetime, date]]:
+    """The window cut where the local date changes: ``(from, local date)`` in time order
+    (midnights and daylight-saving changes fall on quarter hours in every time zone in use)."""
+    step = timedelta(minutes=15)
+    epoch = datetime(2000, 1, 1, tzinfo=UTC)
+    at = digest.start + (epoch - digest.start) % step  # the first quarter hour after the start
+    spans = [(digest.start, digest.start.astimezone(digest.tz).date())]
+    while at < digest.end:
+        local = at.astimezone(digest.tz).date()
+        if local != spans[-1][1]:
+            spans.append((at, local))
+        at += step
+    return spans
 
 
 def _previous_volumes(session: Session, digest: Digest) -> None:

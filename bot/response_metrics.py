@@ -26,11 +26,11 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from bot.conversations import addressed, is_ask
+from bot.conversations import ASKS, addressed
 from bot.models import (
     Classification,
     Conversation,
@@ -139,9 +139,14 @@ class ResponseMetrics:
     by_topic: dict[str, Figures] = field(default_factory=dict)
     outcomes: list[Outcome] = field(default_factory=list, repr=False)
 
-    def waiting_posts(self) -> set[int]:
-        """The first asks of conversations still waiting for us."""
-        return {o.ask_post_id for o in self.outcomes if o.waiting and o.ask_post_id is not None}
+    def waiting_posts(self) -> list[int]:
+        """The first asks of conversations still waiting for us, the longest waiting first."""
+        asks = [
+            (o.asked_at, o.ask_post_id)
+            for o in self.outcomes
+            if o.waiting and o.asked_at is not None and o.ask_post_id is not None
+        ]
+        return [post_id for _, post_id in sorted(asks)]
 
 
 @dataclass(slots=True)
@@ -152,9 +157,11 @@ class _Event:
 
 
 def _events(
-    session: Session, start: datetime, end: datetime
+    session: Session, start: datetime, end: datetime, min_intent_score: float
 ) -> tuple[dict[int, list[_Event]], dict[int, str]]:
-    """Every post and sent reply before ``end`` in conversations active in the window."""
+    """Every post and sent reply before ``end`` in conversations active in the window; a post
+    row says whether it asks something of us (``ask``: an intent of :data:`ASKS` scored at
+    least ``min_intent_score``), not which intents it has."""
     active = (
         select(col(Post.conversation_id))
         .where(col(Post.created_at) >= start, col(Post.created_at) < end)
@@ -170,7 +177,12 @@ def _events(
             col(Post.created_at),
             col(Post.is_own),
             col(Post.mentions_self),
-            col(Classification.intents),
+            or_(
+                *(
+                    col(Classification.intents)[name].as_float() >= min_intent_score
+                    for name in sorted(ASKS)
+                )
+            ).label("ask"),
             col(Classification.top_topic),
             col(Conversation.state),
         )
@@ -204,13 +216,7 @@ def _events(
     return events, states
 
 
-def _outcome(
-    conv_id: int,
-    events: list[_Event],
-    state: str,
-    start: datetime,
-    min_intent_score: float,
-) -> Outcome | None:
+def _outcome(conv_id: int, events: list[_Event], state: str, start: datetime) -> Outcome | None:
     """What happened in one conversation, or None if it is not ours."""
     in_thread = any(e.own for e in events)
     posts = [e.row for e in events if e.row is not None]
@@ -221,9 +227,7 @@ def _outcome(
     asks = [
         r
         for r in public
-        if r.created_at >= start
-        and is_ask(k for k, v in (r.intents or {}).items() if float(v) >= min_intent_score)
-        and addressed(r.mentions_self, in_thread)
+        if r.created_at >= start and r.ask and addressed(r.mentions_self, in_thread)
     ]
     first = asks[0] if asks else None
     topical = next((r for r in public if r.top_topic), None)
@@ -252,9 +256,9 @@ def response_metrics(
 ) -> ResponseMetrics:
     """Response rate, times and dialogue share for ``[start, end)``, overall and per group."""
     metrics = ResponseMetrics(start=start, end=end)
-    events, states = _events(session, start, end)
+    events, states = _events(session, start, end, min_intent_score)
     for conv_id in sorted(events):
-        outcome = _outcome(conv_id, events[conv_id], states[conv_id], start, min_intent_score)
+        outcome = _outcome(conv_id, events[conv_id], states[conv_id], start)
         if outcome is None:
             continue
         metrics.outcomes.append(outcome)
