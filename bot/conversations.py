@@ -17,7 +17,7 @@ here works on a whole batch in a couple of statements, in the caller's transacti
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Protocol
 
@@ -35,7 +35,7 @@ from bot.models import (
     StaffAction,
     utcnow,
 )
-from bot.rows import PostLike
+from bot.rows import ConversationRow, PostLike
 from connectors.base import Post as IncomingPost
 
 #: intents that ask something of the institution
@@ -53,22 +53,6 @@ _OPEN, _US, _THEM = (
 class ConversationLike(Protocol):
     """The fields the state machine reads and writes (a stored row or a snapshot of one)."""
 
-    state: str
-    opened_at: datetime | None
-    last_public_at: datetime | None
-    last_own_at: datetime | None
-    first_response_at: datetime | None
-    public_posts: int
-    own_posts: int
-    awaiting_since: datetime | None
-    awaiting_post_id: int | None
-
-
-@dataclass(slots=True)
-class _Snapshot:
-    """A conversation's tracked columns, updated in Python and written back in one statement."""
-
-    id: int
     state: str
     opened_at: datetime | None
     last_public_at: datetime | None
@@ -175,9 +159,9 @@ def track_new_posts(session: Session, posts: Sequence[tuple[int, IncomingPost]])
     if not posts:
         return
     ids = sorted({cid for cid, _ in posts})
-    columns = [col(getattr(Conversation, name)) for name in _Snapshot.__slots__]
+    columns = [col(getattr(Conversation, f.name)) for f in fields(ConversationRow)]
     snapshots = {
-        row.id: _Snapshot(*row)
+        row.id: ConversationRow(*row)
         for row in session.execute(select(*columns).where(col(Conversation.id).in_(ids)))
     }
     counted = _counted_replies(session, [p for _, p in posts if p.author.is_self])

@@ -14,8 +14,10 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,6 +28,7 @@ from config.rule_values import (
     WEEKDAYS,
     Comparison,
     TimeRange,
+    needed_text,
     parse_comparison,
     parse_opening_day,
     parse_time_range,
@@ -67,6 +70,25 @@ class RuleEnvironment:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class LocalClock:
+    """The triage clock in the institution's time zone (the same for a whole batch)."""
+
+    local: datetime
+    minute: int  # since local midnight
+    weekday: int  # 0 for Monday
+    open: bool  # inside the opening hours (False without opening hours)
+
+    @classmethod
+    def at(cls, now: datetime, env: RuleEnvironment) -> LocalClock:
+        """The clock at ``now`` under ``env``'s time zone and opening hours."""
+        local = now.astimezone(env.timezone)
+        minute, weekday = local.hour * 60 + local.minute, local.weekday()
+        hours = env.opening_hours
+        is_open = hours is not None and any(r.contains(minute) for r in hours[weekday])
+        return cls(local, minute, weekday, is_open)
+
+
 def author_in(people: frozenset[str], ctx: TriageContext) -> bool:
     """Whether the author is listed in ``people`` (as ``handle`` or ``platform:handle``)."""
     handle, qualified = ctx.author_keys()
@@ -89,10 +111,11 @@ class TriageContext:
     env: RuleEnvironment = field(default_factory=RuleEnvironment)
     first_time: bool = True  # no earlier post by this author in the store
     exchanges: int = 0  # our replies to the public in this thread, up to this post
-    _topics: set[str] | None = None
-    _intents: set[str] | None = None
-    _local: datetime | None = None
+    clock: LocalClock | None = None  # worked out from ``now`` when first needed
+    _topics: tuple[dict[str, float], set[str]] | None = None  # see topic_view
+    _intents: frozenset[str] | None = None
     _who: tuple[str, str] | None = None
+    _lower: str | None = None
 
     def author_keys(self) -> tuple[str, str]:
         """The author as lists name them: ``handle`` and ``platform:handle``."""
@@ -101,30 +124,70 @@ class TriageContext:
             self._who = (handle, f"{self.post.platform}:{handle}")
         return self._who
 
-    def topics(self) -> set[str]:
-        """Topic keys scored at or above the threshold."""
+    def lower_text(self) -> str:
+        """The post's text in lower case."""
+        if self._lower is None:
+            self._lower = self.post.text.lower()
+        return self._lower
+
+    def topic_view(self) -> tuple[dict[str, float], set[str]]:
+        """The best score of each scored topic key and of each key above one (``visiting``
+        for ``visiting.hours``), and the keys scored at or above the threshold."""
         if self._topics is None:
             low = self.env.min_topic_score
-            self._topics = {k for k, v in self.analysis.topics.items() if float(v) >= low}
+            best: dict[str, float] = {}
+            above: set[str] = set()
+            for topic, value in self.analysis.topics.items():
+                score = float(value)
+                if score >= low:
+                    above.add(topic)
+                keys = [topic]
+                end = topic.find(".")
+                while end != -1:  # and each parent: ``a`` and ``a.b`` for ``a.b.c``
+                    keys.append(topic[:end])
+                    end = topic.find(".", end + 1)
+                for key in keys:
+                    known = best.get(key)
+                    if known is None or score > known:  # as max(): the first of equals
+                        best[key] = score
+            self._topics = (best, above)
         return self._topics
 
-    def intents(self) -> set[str]:
+    def topics(self) -> set[str]:
+        """Topic keys scored at or above the threshold."""
+        return self.topic_view()[1]
+
+    def topic_score(self, key: str) -> float:
+        """The best score of topic ``key`` or of any topic under it; 0 if none is scored."""
+        return self.topic_view()[0].get(key, 0.0)
+
+    def topic_hit(self, key: str) -> bool:
+        """Whether topic ``key`` or a topic under it is scored at or above the threshold."""
+        score = self.topic_view()[0].get(key)
+        return score is not None and score >= self.env.min_topic_score
+
+    def intents(self) -> frozenset[str]:
         """Intent labels scored at or above the threshold."""
         if self._intents is None:
             low = self.env.min_intent_score
-            self._intents = {k for k, v in self.analysis.intents.items() if float(v) >= low}
+            self._intents = frozenset(
+                [k for k, v in self.analysis.intents.items() if float(v) >= low]
+            )
         return self._intents
 
-    def local_now(self) -> datetime:
+    def local_clock(self) -> LocalClock:
         """The clock in the institution's time zone."""
-        if self._local is None:
-            self._local = self.now.astimezone(self.env.timezone)
-        return self._local
+        if self.clock is None:
+            self.clock = LocalClock.at(self.now, self.env)
+        return self.clock
+
+    def local_now(self) -> datetime:
+        """The local time."""
+        return self.local_clock().local
 
     def minute_of_day(self) -> int:
         """Minutes since local midnight."""
-        local = self.local_now()
-        return local.hour * 60 + local.minute
+        return self.local_clock().minute
 
     def state(self) -> str:
         """The conversation's state (``open`` without one)."""
@@ -146,11 +209,7 @@ class TriageContext:
 
     def open_now(self) -> bool:
         """Whether the clock is inside the opening hours (False without opening hours)."""
-        hours = self.env.opening_hours
-        if hours is None:
-            return False
-        minute = self.minute_of_day()
-        return any(r.contains(minute) for r in hours[self.local_now().weekday()])
+        return self.local_clock().open
 
     def known_bot(self) -> bool:
         """The platform flags the author as a bot, or ``policy.known_bots`` lists them."""
@@ -197,6 +256,15 @@ class Predicate(ABC):
         """The fastest plain function with the same verdict (used by :meth:`RuleSet.evaluate`)."""
         return self.__call__
 
+    def cost(self) -> int:
+        """How expensive the test is, roughly: parts of ``all``/``any`` run cheapest first."""
+        return 1
+
+    def needed_intents(self) -> frozenset[str] | None:
+        """Intents a post must have one of for the predicate to hold (None: no such need);
+        :meth:`RuleSet.evaluate` skips rules a post cannot match."""
+        return None
+
     def __and__(self, other: Predicate) -> Predicate:
         return AllOf([self, other])
 
@@ -240,8 +308,15 @@ class AllOf(Predicate):
         parts = [part.explain(ctx) for part in self.parts]
         return Explanation("all of", all(p.passed for p in parts), parts=parts)
 
+    def cost(self) -> int:
+        return sum(part.cost() for part in self.parts)
+
+    def needed_intents(self) -> frozenset[str] | None:
+        needs = [n for n in (part.needed_intents() for part in self.parts) if n is not None]
+        return min(needs, key=len) if needs else None  # each is needed: the narrowest
+
     def compiled(self) -> Check:
-        checks = tuple(part.compiled() for part in self.parts)
+        checks = _cheapest_first(self.parts)
         if len(checks) == 1:
             return checks[0]
         if len(checks) == 2:
@@ -276,8 +351,20 @@ class AnyOf(Predicate):
         parts = [part.explain(ctx) for part in self.parts]
         return Explanation("any of", any(p.passed for p in parts), parts=parts)
 
+    def cost(self) -> int:
+        return sum(part.cost() for part in self.parts)
+
+    def needed_intents(self) -> frozenset[str] | None:
+        found: set[str] = set()
+        for part in self.parts:  # one of the parts holds: one of all their needs
+            need = part.needed_intents()
+            if need is None:
+                return None
+            found |= need
+        return frozenset(found) if self.parts else None
+
     def compiled(self) -> Check:
-        checks = tuple(part.compiled() for part in self.parts)
+        checks = _cheapest_first(self.parts)
 
         def any_of(ctx: TriageContext) -> bool:
             for check in checks:  # noqa: SIM110 - a plain loop: this is the hot path
@@ -304,9 +391,18 @@ class Not(Predicate):
         inner = self.part.explain(ctx)
         return Explanation("not", not inner.passed, parts=[inner])
 
+    def cost(self) -> int:
+        return self.part.cost()
+
     def compiled(self) -> Check:
         check = self.part.compiled()
         return lambda ctx: not check(ctx)
+
+
+def _cheapest_first(parts: list[Predicate]) -> tuple[Check, ...]:
+    """The compiled parts, cheapest first (tests have no side effects: the verdict of ``all``
+    and ``any`` does not depend on the order)."""
+    return tuple(part.compiled() for part in sorted(parts, key=lambda part: part.cost()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,6 +412,8 @@ class Test(Predicate):
     text: str
     check: Callable[[TriageContext], bool] = field(compare=False)
     seen: Callable[[TriageContext], object] = field(compare=False)
+    weight: int = field(default=1, compare=False)  # see Predicate.cost
+    intents: frozenset[str] | None = field(default=None, compare=False)  # see needed_intents
 
     def __call__(self, ctx: TriageContext) -> bool:
         return self.check(ctx)
@@ -328,6 +426,12 @@ class Test(Predicate):
 
     def compiled(self) -> Check:
         return self.check
+
+    def cost(self) -> int:
+        return self.weight
+
+    def needed_intents(self) -> frozenset[str] | None:
+        return self.intents
 
 
 def one_of(label: str, allowed: Iterable[str], get: Callable[[TriageContext], object]) -> Test:
@@ -355,21 +459,13 @@ def _num(value: float) -> str:
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
-def _scores(scores: dict[str, Any], keys: set[str]) -> str:
+def _scores(scores: dict[str, Any], keys: AbstractSet[str]) -> str:
     shown = [f"{k} {float(v):.3f}" for k, v in sorted(scores.items()) if k in keys]
     return ", ".join(shown) or "none"
 
 
 def _best_topic_score(key: str) -> Callable[[TriageContext], float]:
-    prefix = key + "."
-
-    def get(ctx: TriageContext) -> float:
-        return max(
-            (float(v) for k, v in ctx.analysis.topics.items() if k == key or k.startswith(prefix)),
-            default=0.0,
-        )
-
-    return get
+    return lambda ctx: ctx.topic_score(key)
 
 
 def _intent_score(key: str) -> Callable[[TriageContext], float]:
@@ -380,30 +476,50 @@ def _intent_score(key: str) -> Callable[[TriageContext], float]:
 
 
 def _topics_match(wanted: frozenset[str]) -> Callable[[TriageContext], bool]:
-    prefixes = tuple(w + "." for w in wanted)
+    if len(wanted) == 1:
+        (key,) = wanted
+        return lambda ctx: ctx.topic_hit(key)
 
     def check(ctx: TriageContext) -> bool:
-        return any(t in wanted or t.startswith(prefixes) for t in ctx.topics())
+        for key in wanted:  # noqa: SIM110 - a plain loop: this is the hot path
+            if ctx.topic_hit(key):
+                return True
+        return False
 
     return check
 
 
+_REGEX_COST = 20  # a regular expression search, against 1 for a comparison
+
+
 def _searches(label: str, pattern: re.Pattern[str]) -> Test:
+    """``pattern`` matches the text; searched only if the text can match (:func:`needed_text`:
+    an ASCII text without any of the strings every match contains cannot)."""
+    search, needed = pattern.search, needed_text(pattern)
+
     def seen(ctx: TriageContext) -> str:
-        found = pattern.search(ctx.post.text)
+        found = search(ctx.post.text)
         return f"found {found.group(0)!r}" if found else "no match"
 
-    return Test(
-        f"{label} /{pattern.pattern}/",
-        lambda c: pattern.search(c.post.text) is not None,
-        seen,
-    )
+    def check(ctx: TriageContext) -> bool:
+        text = ctx.post.text
+        if needed and text.isascii():
+            lowered = ctx.lower_text()
+            for part in needed:
+                if part in lowered:
+                    break
+            else:
+                return False
+        return search(text) is not None
+
+    return Test(f"{label} /{pattern.pattern}/", check, seen, _REGEX_COST)
 
 
 def _time_of_day(ranges: list[TimeRange]) -> Test:
+    minutes = frozenset(m for m in range(24 * 60) if any(r.contains(m) for r in ranges))
     return Test(
         f"local time in {', '.join(map(str, ranges))}",
-        lambda c: any(r.contains(c.minute_of_day()) for r in ranges),
+        lambda c: c.minute_of_day() in minutes,
         lambda c: f"{c.local_now():%a %H:%M %Z}",
     )
 
@@ -412,19 +528,19 @@ def compile_condition(cond: Condition) -> Predicate:
     """Turn a config :class:`Condition` into a predicate (all given fields must hold)."""
     parts: list[Predicate] = []
     if cond.platform is not None:
-        parts.append(one_of("platform", as_list(cond.platform), lambda c: c.post.platform))
+        parts.append(one_of("platform", as_list(cond.platform), attrgetter("post.platform")))
     if cond.source is not None:
-        parts.append(one_of("source", as_list(cond.source), lambda c: c.post.source))
+        parts.append(one_of("source", as_list(cond.source), attrgetter("post.source")))
     if cond.kind is not None:
-        parts.append(one_of("kind", as_list(cond.kind), lambda c: c.post.kind))
+        parts.append(one_of("kind", as_list(cond.kind), attrgetter("post.kind")))
     if cond.language is not None:
-        parts.append(one_of("language", as_list(cond.language), lambda c: c.analysis.language))
+        parts.append(one_of("language", as_list(cond.language), attrgetter("analysis.language")))
     if cond.mentions_us is not None:
-        parts.append(flag("mentions_us", cond.mentions_us, lambda c: c.post.mentions_self))
+        parts.append(flag("mentions_us", cond.mentions_us, attrgetter("post.mentions_self")))
     if cond.abusive is not None:
-        parts.append(flag("abusive", cond.abusive, lambda c: c.analysis.is_abusive))
+        parts.append(flag("abusive", cond.abusive, attrgetter("analysis.is_abusive")))
     if cond.sentiment is not None:
-        parts.append(one_of("sentiment", as_list(cond.sentiment), lambda c: c.analysis.sentiment))
+        parts.append(one_of("sentiment", as_list(cond.sentiment), attrgetter("analysis.sentiment")))
     if cond.topic is not None:
         wanted = frozenset(as_list(cond.topic))
         parts.append(
@@ -441,6 +557,7 @@ def compile_condition(cond: Condition) -> Predicate:
                 f"intent any of {sorted(intents)}",
                 lambda c: not intents.isdisjoint(c.intents()),
                 lambda c: _scores(c.analysis.intents, c.intents()),
+                intents=intents,
             )
         )
     for key, raw in (cond.topic_score or {}).items():
@@ -510,7 +627,7 @@ def _author_tests(cond: Condition) -> list[Predicate]:
             )
         )
     if cond.first_time_author is not None:
-        parts.append(flag("first_time_author", cond.first_time_author, lambda c: c.first_time))
+        parts.append(flag("first_time_author", cond.first_time_author, attrgetter("first_time")))
     if cond.known_bot is not None:
         parts.append(flag("known_bot", cond.known_bot, TriageContext.known_bot))
     return parts
@@ -555,8 +672,8 @@ def _clock_tests(cond: Condition) -> list[Predicate]:
         parts.append(
             Test(
                 f"weekday in {[WEEKDAYS[d] for d in sorted(days)]}",
-                lambda c: c.local_now().weekday() in days,
-                lambda c: WEEKDAYS[c.local_now().weekday()],
+                lambda c: c.local_clock().weekday in days,
+                lambda c: WEEKDAYS[c.local_clock().weekday],
             )
         )
     if cond.open_now is not None:
@@ -578,14 +695,21 @@ class Rule:
     settings: RuleSettings
     predicate: Predicate
     check: Check = field(init=False, compare=False)
+    why: str = field(init=False, compare=False)  # what the rule tests, in words
+    needs: frozenset[str] | None = field(init=False, compare=False)  # intents, one of them
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "check", self.predicate.compiled())
+        object.__setattr__(self, "why", self.predicate.describe())
+        object.__setattr__(self, "needs", self.predicate.needed_intents())
 
     @property
     def name(self) -> str:
         """The rule's name (what decisions record)."""
         return self.settings.name
+
+
+Plan = tuple[tuple[tuple[Check, "Rule", bool], ...], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -607,14 +731,29 @@ class RuleSet:
     env: RuleEnvironment = field(default_factory=RuleEnvironment)
     needs_history: bool = False  # some rule asks first_time_author
     needs_exchanges: bool = False  # some rule counts exchanges
-    _plan: tuple[tuple[tuple[Check, Rule, bool], ...], ...] = field(init=False, repr=False)
+    _intents: frozenset[str] = field(init=False, repr=False, compare=False)  # some rule needs
+    _plans: dict[frozenset[str], Plan] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        plan = tuple(
-            tuple((rule.check, rule, rule.settings.stop) for rule in rules)
-            for _group, rules in self.groups
-        )
-        object.__setattr__(self, "_plan", plan)
+        needs = [rule.needs for _, rules in self.groups for rule in rules if rule.needs]
+        object.__setattr__(self, "_intents", frozenset().union(*needs))
+        object.__setattr__(self, "_plans", {})
+
+    def _plan(self, intents: frozenset[str]) -> Plan:
+        """Per group, the rules a post with ``intents`` may match (the others need another
+        intent), with their checks and stops; worked out once per set of intents."""
+        plan = self._plans.get(intents)
+        if plan is None:
+            plan = tuple(
+                tuple(
+                    (rule.check, rule, rule.settings.stop)
+                    for rule in rules
+                    if rule.needs is None or not rule.needs.isdisjoint(intents)
+                )
+                for _group, rules in self.groups
+            )
+            self._plans[intents] = plan
+        return plan
 
     @classmethod
     def from_settings(
@@ -653,8 +792,10 @@ class RuleSet:
         now: datetime | None = None,
         first_time: bool = True,
         exchanges: int = 0,
+        clock: LocalClock | None = None,
     ) -> TriageContext:
-        """A context for one post under this rule set's environment."""
+        """A context for one post under this rule set's environment (``clock``: the local
+        clock at ``now``, if already worked out)."""
         return TriageContext(
             post,
             author,
@@ -664,12 +805,13 @@ class RuleSet:
             self.env,
             first_time,
             exchanges,
+            clock,
         )
 
     def evaluate(self, ctx: TriageContext) -> list[Rule]:
         """The rules that fire for ``ctx``: first match per group, until a ``stop`` rule."""
         fired: list[Rule] = []
-        for checks in self._plan:
+        for checks in self._plan(ctx.intents() & self._intents):
             for check, rule, stop in checks:
                 if check(ctx):
                     fired.append(rule)

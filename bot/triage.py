@@ -7,13 +7,18 @@ so a crash re-decides rather than loses, and nothing is enqueued twice.
 
 from __future__ import annotations
 
+import gc
+import threading
+from bisect import bisect_right
 from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, case, false, func, insert, select, true, update
-from sqlalchemy.orm import Session
+from sqlalchemy import false, func, insert, select, tuple_, update
+from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
 from bot.conversations import note_ask, note_public_post
@@ -28,14 +33,56 @@ from bot.models import (
 )
 from bot.policy import PolicyGuard, is_opt_out
 from bot.replies import ReplyBook
-from bot.rows import AnalysisLike, AuthorLike, PostLike, PostRow, load_pending, write_back
-from bot.rules import Rule, RuleSet, TriageContext
+from bot.rows import (
+    AnalysisLike,
+    AuthorLike,
+    PostLike,
+    PostRow,
+    driver_value,
+    load_pending,
+    raw,
+    raw_param,
+    stored_time,
+    write_back,
+)
+from bot.rules import LocalClock, Rule, RuleSet, TriageContext
 from bot.store import insert_ignoring_conflicts
 from config.settings import PolicySettings
 
 DEFAULT_RULE = "(no rule matched)"
 OPT_OUT_RULE = "(opt-out)"
 ALERTING = frozenset({"alert", "draft_reply"})  # final actions that put an alert before staff
+
+
+class _CollectorPause:
+    """Pauses of Python's cyclic garbage collector, counted across threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._resume = False
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._depth == 0:
+                self._resume = gc.isenabled()
+                gc.disable()
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._depth -= 1
+                if self._depth == 0 and self._resume:
+                    gc.enable()
+
+
+#: No cyclic garbage collection inside the block; collection resumes (if it was on) when the
+#: last concurrent block ends. A batch keeps tens of thousands of small objects alive until it
+#: commits, and the collector's full passes over them and the rest of the heap cost a tenth of
+#: triage's CPU time; reference counting still frees them all (as Mercurial's ``util.nogc``).
+paused_gc = _CollectorPause()
 
 
 @dataclass(slots=True)
@@ -72,7 +119,7 @@ def _guard_for(
     ]
     guard.replied_posts.update(
         pid
-        for pid in session.scalars(
+        for pid in session.connection().scalars(
             select(col(OutboxItem.post_id)).where(
                 col(OutboxItem.kind) == OutboxKind.REPLY.value,
                 col(OutboxItem.post_id).in_(post_ids),
@@ -82,7 +129,7 @@ def _guard_for(
         if pid is not None
     )
     day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    counts = session.execute(
+    counts = session.connection().execute(
         select(col(Post.author_id), col(Post.source), func.count())
         .join(OutboxItem, col(OutboxItem.post_id) == col(Post.id))
         .where(
@@ -106,7 +153,7 @@ def _guard_for(
 def auto_replies_per_conversation(session: Session, conversations: list[int]) -> Counter[int]:
     """Automatic replies (not drafts staff approved) queued or sent so far in each of
     ``conversations``: what ``policy.per_conversation_auto_replies`` caps."""
-    rows = session.execute(
+    rows = session.connection().execute(
         select(col(Post.conversation_id), func.count())
         .select_from(OutboxItem)
         .join(Post, col(Post.id) == col(OutboxItem.post_id))
@@ -130,9 +177,15 @@ def auto_replies_per_conversation(session: Session, conversations: list[int]) ->
 
 
 def post_fields(
-    post: PostLike, author: AuthorLike, analysis: AnalysisLike | None
+    post: PostLike,
+    author: AuthorLike,
+    analysis: AnalysisLike | None,
+    intents: Iterable[str] | None = None,
 ) -> dict[str, Any]:
-    """The part of a staff alert that shows the post (also used by reminders)."""
+    """The part of a staff alert that shows the post (also used by reminders); ``intents``
+    as the rules saw them, or those the analysis scores at 0.5 or more."""
+    if intents is None:
+        intents = [k for k, v in analysis.intents.items() if float(v) >= 0.5] if analysis else []
     return {
         "post_key": post.key,
         "platform": post.platform,
@@ -143,9 +196,7 @@ def post_fields(
         "created_at": post.created_at.isoformat(),
         "topic": analysis.top_topic if analysis else None,
         "sentiment": analysis.sentiment if analysis else None,
-        "intents": sorted(k for k, v in analysis.intents.items() if float(v) >= 0.5)
-        if analysis
-        else [],
+        "intents": sorted(intents),
         "abusive": analysis.is_abusive if analysis else False,
     }
 
@@ -161,10 +212,9 @@ def alert_payload(
     """What a staff alert shows (rendered by the console or the Telegram staff bot)."""
     s = rule.settings
     return {
-        **post_fields(ctx.post, ctx.author, ctx.analysis),
-        "intents": sorted(ctx.intents()),
+        **post_fields(ctx.post, ctx.author, ctx.analysis, ctx.intents()),
         "rule": rule.name,
-        "why": rule.predicate.describe(),
+        "why": rule.why,
         "action": action,
         "priority": s.priority,
         "to": str(s.to) if s.to is not None else "staff",
@@ -186,9 +236,9 @@ def batch_history(
     if rules.needs_history:
         authors = list({post.author_id for post in posts})
         first = {
-            author_id: earliest
-            for author_id, earliest in session.execute(
-                select(col(Post.author_id), func.min(col(Post.created_at)))
+            author_id: stored_time(earliest)
+            for author_id, earliest in session.connection().execute(
+                select(col(Post.author_id), raw(func.min(col(Post.created_at))))
                 .where(col(Post.author_id).in_(authors))
                 .group_by(col(Post.author_id))
             )
@@ -198,37 +248,46 @@ def batch_history(
             first_time[post.id or 0] = earliest is None or post.created_at <= earliest
     if rules.needs_exchanges:
         convs = list({post.conversation_id for post in posts if post.conversation_id})
-        exchanges = dict(_exchanges(session, convs, [post.id for post in posts]))
+        answers = _answers(session, convs, max(post.created_at for post in posts))
+        for post in posts:
+            times = answers.get(post.conversation_id or 0)
+            if times:
+                exchanges[post.id] = bisect_right(times, (post.created_at, post.id))
     return first_time, exchanges
 
 
-def _exchanges(
-    session: Session, conversations: list[int], post_ids: list[int]
-) -> list[tuple[int, int]]:
-    """``(post id, exchanges)`` for ``post_ids``: in each thread, our posts that follow one of
-    theirs, counted up to and including the post (window functions: SQLite, PostgreSQL)."""
-    thread = (col(Post.conversation_id),)
-    order = (col(Post.created_at), col(Post.id))
-    lagged = (
-        select(
-            col(Post.id).label("id"),
-            col(Post.conversation_id).label("thread"),
-            col(Post.created_at).label("at"),
-            col(Post.is_own).label("own"),
-            func.lag(col(Post.is_own)).over(partition_by=thread, order_by=order).label("prev"),
+def _answers(
+    session: Session, conversations: list[int], last: datetime
+) -> dict[int, list[tuple[datetime, int]]]:
+    """Per thread, ``(time, id)`` of each exchange up to ``last``, in order: each of our posts
+    that follows one of theirs (our posts in a row count once). One query; each of our posts
+    looks up the post before it in the thread's index."""
+    before = aliased(Post)
+    previous_is_own = (
+        select(col(before.is_own))
+        .where(
+            col(before.conversation_id) == col(Post.conversation_id),
+            tuple_(col(before.created_at), col(before.id))
+            < tuple_(col(Post.created_at), col(Post.id)),
         )
-        .where(col(Post.conversation_id).in_(conversations))
-        .subquery()
+        .order_by(col(before.created_at).desc(), col(before.id).desc())
+        .limit(1)
+        .scalar_subquery()
     )
-    answer = case((and_(lagged.c.own == true(), lagged.c.prev == false()), 1), else_=0)
-    running = select(
-        lagged.c.id,
-        func.sum(answer)
-        .over(partition_by=lagged.c.thread, order_by=(lagged.c.at, lagged.c.id))
-        .label("n"),
-    ).subquery()
-    rows = session.execute(select(running.c.id, running.c.n).where(running.c.id.in_(post_ids)))
-    return [(post_id, int(count or 0)) for post_id, count in rows]
+    answers: dict[int, list[tuple[datetime, int]]] = {}
+    for thread, at, post_id in session.connection().execute(
+        select(col(Post.conversation_id), raw(col(Post.created_at)), col(Post.id))
+        .where(
+            col(Post.conversation_id).in_(conversations),
+            col(Post.is_own),
+            col(Post.created_at) <= last,
+            previous_is_own == false(),
+        )
+        .order_by(col(Post.conversation_id), col(Post.created_at), col(Post.id))
+    ):
+        assert thread is not None and post_id is not None
+        answers.setdefault(thread, []).append((cast(datetime, stored_time(at)), post_id))
+    return answers
 
 
 class Triage:
@@ -259,6 +318,10 @@ class Triage:
 
     def run_batch(self, session: Session, *, now: datetime) -> TriageStats:
         """Triage up to ``batch_size`` pending posts in one transaction."""
+        with paused_gc():
+            return self._run_batch(session, now)
+
+    def _run_batch(self, session: Session, now: datetime) -> TriageStats:
         batch = load_pending(session, self.batch_size)
         stats = TriageStats(posts=len(batch.rows))
         if not batch.rows:
@@ -267,7 +330,7 @@ class Triage:
         post_ids = [post.id for post in posts]
         done = {
             (post_id, rule)
-            for post_id, rule in session.execute(
+            for post_id, rule in session.connection().execute(
                 select(col(Decision.post_id), col(Decision.rule)).where(
                     col(Decision.post_id).in_(post_ids)
                 )
@@ -279,6 +342,7 @@ class Triage:
             guard.per_conversation = auto_replies_per_conversation(session, threads)
         first_time, exchanges = batch_history(session, posts, self.rules)
         pending: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
+        clock = LocalClock.at(now, self.rules.env)
         for post, author, analysis, conv in batch.rows:
             ctx = self.rules.context(
                 post,
@@ -288,11 +352,12 @@ class Triage:
                 now=now,
                 first_time=first_time.get(post.id, True),
                 exchanges=exchanges.get(post.id, 0),
+                clock=clock,
             )
             for decision, items in self.decide(ctx, guard, stats):
                 if (decision["post_id"], decision["rule"]) not in done:
                     pending.append((decision, items))
-        self._store(session, pending)
+        self._store(session, pending, now)
         write_back(session, batch)
         session.execute(update(Post).where(col(Post.id).in_(post_ids)).values(triaged=True))
         session.commit()
@@ -300,18 +365,33 @@ class Triage:
 
     @staticmethod
     def _store(
-        session: Session, pending: list[tuple[dict[str, Any], list[dict[str, Any]]]]
+        session: Session,
+        pending: list[tuple[dict[str, Any], list[dict[str, Any]]]],
+        now: datetime,
     ) -> None:
-        """Insert the decisions (one statement, ids returned) and their outbox items."""
+        """Insert the decisions made at ``now`` (one statement, ids returned) and their outbox
+        items. The time, and each rule's tags, are processed for the driver once."""
         if not pending:
             return
         table = Decision.__table__  # type: ignore[attr-defined]
+        made_at = driver_value(session, table.c.created_at, now)
+        stored: dict[tuple[str, ...], Any] = {}
+        rows = []
+        for decision, _ in pending:
+            tags = tuple(decision["tags"])
+            if tags not in stored:
+                stored[tags] = driver_value(session, table.c.tags, list(tags))
+            row = {**decision, "made_at": made_at, "stored_tags": stored[tags]}
+            del row["tags"]
+            rows.append(row)
+        statement = insert(table).values(
+            created_at=raw_param("made_at"), tags=raw_param("stored_tags")
+        )
         ids = {
             (post_id, rule): decision_id
-            for decision_id, post_id, rule in session.connection().execute(
-                insert(table).returning(table.c.id, table.c.post_id, table.c.rule),
-                [decision for decision, _ in pending],
-            )
+            for decision_id, post_id, rule in session.connection()
+            .execute(statement.returning(table.c.id, table.c.post_id, table.c.rule), rows)
+            .all()
         }
         outbox = []
         for decision, items in pending:
@@ -326,7 +406,7 @@ class Triage:
         """The decisions for one post and the outbox items each enqueues (not yet stored)."""
         post, conv = ctx.post, ctx.conversation
         assert post.id is not None
-        if is_opt_out(post.text) and post.in_reply_to_key:
+        if post.in_reply_to_key and is_opt_out(post.text):
             ctx.author.opted_out = True
             stats.ignored += 1
             return [(self._decision(ctx, None, "ignore", None), [])]
@@ -420,7 +500,8 @@ class Triage:
     def _decision(
         ctx: TriageContext, rule: Rule | None, action: str, note: str | None
     ) -> dict[str, Any]:
-        """A decision row; without a rule, the opt-out (ignore) or the default (digest only)."""
+        """A decision row (made at the batch's time); without a rule, the opt-out (ignore) or
+        the default (digest only)."""
         if rule is None:
             return {
                 "post_id": ctx.post.id,
@@ -429,7 +510,6 @@ class Triage:
                 "action": action,
                 "priority": "normal" if action == "ignore" else "low",
                 "note": note,
-                "created_at": ctx.now,
                 "alert_to": None,
                 "assigned_to": None,
                 "tags": [],
@@ -443,7 +523,6 @@ class Triage:
             "action": action,
             "priority": s.priority,
             "note": note,
-            "created_at": ctx.now,
             "alert_to": str(s.to or "staff") if action in ALERTING else None,
             "assigned_to": s.assign,
             "tags": list(s.tag),

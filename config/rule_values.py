@@ -6,6 +6,8 @@
   (``"22:00-06:00"``); ``24:00`` is the end of the day.
 * weekdays: ``mon`` … ``sun``; opening hours per weekday: ``closed`` or ranges joined by commas
   (``"10:00-13:00, 14:00-18:00"``).
+* regular expressions: :func:`needed_text` says what text any match contains, so that a search
+  can be skipped where it cannot succeed.
 
 Every parser raises :class:`ValueError` with a message that says what is allowed.
 """
@@ -14,9 +16,11 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal
+from re import _constants as sre  # type: ignore[attr-defined] # re's parser: Python 3.11+
+from re import _parser  # type: ignore[attr-defined]
+from typing import Any, Literal
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
@@ -147,3 +151,64 @@ _FULL_NAMES = dict(
         strict=True,
     )
 )
+
+
+_REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
+_Parsed = Iterable[tuple[Any, Any]]
+
+
+def needed_text(pattern: re.Pattern[str]) -> tuple[str, ...]:
+    """Lower-case ASCII strings one of which every match of ``pattern`` contains, as far as the
+    pattern's literal text tells (``("mosaic",)`` for ``\\bmosaic\\w*``); ``()`` when it
+    does not. For an ASCII text, even with ``re.IGNORECASE``, a match is impossible unless one
+    of them is in the lower-cased text: case-insensitive matching of ASCII is plain case."""
+    try:
+        needed = _needed(_parser.parse(pattern.pattern, pattern.flags))
+    except (re.error, RecursionError):  # compiled already; a parser of another Python version
+        return ()
+    if needed is None or not all(text.isascii() for text in needed):
+        return ()
+    return tuple(sorted({text.lower() for text in needed}))
+
+
+def _needed(items: _Parsed) -> frozenset[str] | None:
+    """Strings one of which any match of the parsed ``items`` contains (the most selective of
+    the candidates: runs of literal characters, groups, alternatives, repeats at least once),
+    or None."""
+    best: frozenset[str] | None = None
+
+    def consider(found: frozenset[str] | None) -> None:
+        nonlocal best
+        if found and (best is None or min(map(len, found)) > min(map(len, best))):
+            best = found
+
+    run: list[str] = []
+    for op, arg in items:
+        if op is sre.LITERAL:
+            run.append(chr(arg))
+            continue
+        consider(frozenset({"".join(run)}) if run else None)
+        run = []
+        consider(_needed_in(op, arg))
+    consider(frozenset({"".join(run)}) if run else None)
+    return best
+
+
+def _needed_in(op: Any, arg: Any) -> frozenset[str] | None:
+    """:func:`_needed` of one element other than a literal character."""
+    if op is sre.SUBPATTERN:
+        return _needed(arg[-1])
+    if op is sre.ATOMIC_GROUP:
+        return _needed(arg)
+    if op in _REPEATS:
+        least, _most, inner = arg
+        return _needed(inner) if least >= 1 else None
+    if op is sre.BRANCH:
+        found: set[str] = set()
+        for alternative in arg[1]:
+            needed = _needed(alternative)
+            if needed is None:
+                return None
+            found |= needed
+        return frozenset(found)
+    return None  # classes, any character, anchors, look-arounds, back-references

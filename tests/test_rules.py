@@ -5,13 +5,18 @@ Contexts are built in memory (no store); the clock is always given, never read.
 
 from __future__ import annotations
 
+import itertools
+import re
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.models import Author, Classification, Conversation, Post
-from bot.rules import RuleEnvironment, RuleSet, TriageContext, compile_condition
+from bot.rules import Rule, RuleEnvironment, RuleSet, TriageContext, compile_condition
+from config.rule_values import needed_text
 from config.settings import Condition, NlpSettings, RuleSettings
 from tests.helpers import T0, settings_from
 
@@ -287,3 +292,99 @@ def test_rule_set_knows_what_to_load_from_the_store() -> None:
 def test_disabled_rules_are_skipped() -> None:
     rules = RuleSet.from_settings([rule("off", {}, enabled=False)], NlpSettings())
     assert rules.evaluate(context()) == []
+
+
+def test_a_parent_topic_takes_its_best_descendant() -> None:
+    ctx = context(topics={"a.b.c": 0.7, "a.x": 0.2, "ab": 0.9, "a.b": 0.1})
+    scores = {key: ctx.topic_score(key) for key in ("a", "a.b", "a.b.c", "a.x", "ab", "b")}
+    assert scores == {"a": 0.7, "a.b": 0.7, "a.b.c": 0.7, "a.x": 0.2, "ab": 0.9, "b": 0.0}
+    assert [ctx.topic_hit(key) for key in ("a", "a.x", "b")] == [True, False, False]
+    assert ctx.topics() == {"a.b.c", "ab"}  # only the scored keys, at the threshold or above
+
+
+@pytest.mark.parametrize(
+    ("pattern", "needed"),
+    [
+        (r"\bmosaic\w*\s+price", ("mosaic",)),  # the longest run of literal text
+        (r"(?<!\w)(?:crypto|dm\ me)(?!\w)", ("crypto", "dm me")),  # one of the alternatives
+        (r"\b(ambulance|police)s?\b", ("ambulance", "police")),
+        (r"(?-i:Fire)\s", ("fire",)),  # lower case, whatever the pattern's case
+        (r"colou?r", ("colo",)),  # an optional part breaks the run
+        (r"x(?:mosaic)?y", ("x",)),  # and is not needed
+        (r"(?:ab){2}c", ("ab",)),  # a part repeated at least once is needed
+        (r"\d+|x", ()),  # an alternative without literal text: nothing is needed
+        (r"café", ()),  # not ASCII: case-insensitive matching is subtler
+    ],
+)
+def test_needed_text_is_what_every_match_contains(pattern: str, needed: tuple[str, ...]) -> None:
+    assert needed_text(re.compile(pattern, re.IGNORECASE)) == needed
+
+
+PATTERNS = [
+    r"\bfire\b",
+    r"(?<!\w)(?:dm me|nft)(?!\w)",
+    r"\bmosaic\w*\s+price",
+    r"kelvin|strasse",
+    r"(?-i:Fire)\s",
+    r"colou?r",
+    r"dm(?:mosaic)?\s",
+]
+PIECES = ["fire", "FIRE", "Fire ", "dm me", "nft", "mosaics price", "color", "colour", "kelvin"]
+PIECES += ["\u212aelvin", "\u017ftrasse", "STRASSE", "straße", " ", ".", "x"]  # K and long s
+
+
+@given(
+    pattern=st.sampled_from(PATTERNS),
+    word=st.sampled_from(["fire", "dm me", "kelvin", "strasse", "colour"]),
+    pieces=st.lists(st.sampled_from(PIECES), max_size=6),
+)
+def test_a_search_is_skipped_only_where_it_cannot_match(
+    pattern: str, word: str, pieces: list[str]
+) -> None:
+    text = "".join(pieces)
+    found = re.search(pattern, text, re.IGNORECASE) is not None
+    assert when({"regex": pattern})(context(text)) is found
+    whole_word = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.IGNORECASE) is not None
+    assert when({"keywords": [word]})(context(text)) is whole_word
+
+
+def naive_evaluation(rules: RuleSet, ctx: TriageContext) -> list[str]:
+    """First match per group, every rule tried in order, until a stop rule."""
+    fired: list[Rule] = []
+    for _group, group in rules.groups:
+        for candidate in group:
+            if candidate.predicate(ctx):
+                fired.append(candidate)
+                if candidate.settings.stop:
+                    return [r.name for r in fired]
+                break
+    return [r.name for r in fired]
+
+
+def test_rules_needing_another_intent_are_skipped_with_the_same_verdicts() -> None:
+    rules = RuleSet.from_settings(
+        [
+            rule("question", {"intent": "question", "sentiment": "neutral"}, group="a"),
+            rule("ask", {"all": [{"intent": ["complaint", "request"]}]}, group="a"),
+            rule("a-rest", {"not": {"intent": "praise"}}, group="a"),
+            rule("thanks", {"any": [{"intent": "praise"}, {"keywords": ["thanks"]}]}, group="b"),
+            rule("either", {"any": [{"intent": "praise"}, {"intent": "request"}]}, group="b"),
+            rule("request", {"intent": "request"}, group="c", stop=True),
+            rule("after", {}, group="d"),
+        ],
+        NlpSettings(),
+    )
+    assert [r.needs for _, group in rules.groups for r in group] == [
+        {"question"},
+        {"complaint", "request"},
+        None,
+        None,
+        {"praise", "request"},
+        {"request"},
+        None,
+    ]
+    labels = ["question", "complaint", "request", "praise"]
+    for scores in itertools.product([0.0, 0.9], repeat=len(labels)):
+        for text in ("thanks", "hello"):
+            ctx = context(text, intents=dict(zip(labels, scores, strict=True)))
+            assert [r.name for r in rules.evaluate(ctx)] == naive_evaluation(rules, ctx)

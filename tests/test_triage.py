@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -16,7 +18,7 @@ from bot.models import Author, Conversation, Decision, OutboxItem, Post
 from bot.replies import ReplyBook
 from bot.rules import RuleSet
 from bot.store import store_posts
-from bot.triage import Triage
+from bot.triage import Triage, paused_gc
 from config.settings import Settings
 from connectors.base import Author as IncomingAuthor
 from connectors.base import Post as IncomingPost
@@ -220,3 +222,34 @@ def test_triage_twice_adds_nothing(session: Session) -> None:
     assert triage(session, config, []).posts == 2
     assert session.scalars(select(Decision.id)).all() == first
     assert session.scalars(select(OutboxItem.key)).all() == items
+
+
+def test_a_batch_pauses_the_garbage_collector_and_leaves_it_as_it_was(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[bool] = []
+    real = RuleSet.evaluate
+
+    def evaluate(rules: RuleSet, ctx: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(rules, ctx)
+
+    monkeypatch.setattr(RuleSet, "evaluate", evaluate)
+    triage(
+        session,
+        settings([{"name": "all", "when": {}, "action": "digest_only"}]),
+        [make_post("1", "hi")],
+    )
+    assert seen == [False] and gc.isenabled()
+    with paused_gc():
+        with paused_gc():  # nested (or in another thread): the outer block resumes
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused_gc():
+            pass
+        assert not gc.isenabled()  # it was off: it stays off
+    finally:
+        gc.enable()
