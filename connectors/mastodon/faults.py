@@ -11,6 +11,7 @@ Mapping (first match wins)::
     MastodonRatelimitError / HTTP 429     -> RateLimited(retry_after from Retry-After,
                                              X-RateLimit-Reset (ISO time) vs the Date header)
     MastodonNetworkError (timeout, reset) -> NetworkError
+    a body that broke off mid-answer      -> NetworkError
     HTTP 401                              -> AuthError(credential="access_token")
     HTTP 403                              -> Forbidden
     HTTP 404 / 410                        -> NotFound
@@ -27,6 +28,7 @@ import threading
 import time
 from typing import Any
 
+import requests
 from mastodon.errors import (
     MastodonError,
     MastodonNetworkError,
@@ -128,11 +130,20 @@ def _status_of(exc: BaseException, response: Any) -> int | None:
     return None
 
 
+def _content(response: Any) -> bytes | None:
+    """The body of ``response``; None when the connection broke off while it was being read."""
+    try:
+        return bytes(response.content or b"")
+    except requests.RequestException:
+        return None
+
+
 def _error_text(response: Any) -> str:
-    if response is None:
+    content = None if response is None else _content(response)
+    if content is None:
         return ""
     try:
-        body = json.loads(response.content)
+        body = json.loads(content)
     except (ValueError, TypeError, RecursionError):
         return ""
     if isinstance(body, dict):
@@ -168,8 +179,10 @@ def map_error(
         status = 429
     if isinstance(exc, MastodonNetworkError) and status != 429:
         return NetworkError(scrub(f"{what}: {exc.args[0] if exc.args else exc}"), **where)
+    if response is not None and _content(response) is None:
+        return NetworkError(scrub(f"{what}: HTTP {status}: the answer broke off"), **where)
     if status is not None and 200 <= status < 300:
-        size = len(response.content or b"") if response is not None else 0
+        size = len(_content(response) or b"")
         return MalformedResponse(
             scrub(f"{what}: HTTP {status} body is not valid JSON ({size} bytes)"), **where
         )
