@@ -5,8 +5,9 @@ platform is called, and their outcomes recorded (``sent``, …) in one commit af
 dies in between, the batch stays in ``sending``; once its lease expires :meth:`Outbox.reconcile`
 asks the platform whether our reply exists (``find_reply``) and marks it sent, or requeues it; a
 platform that cannot tell puts the item on ``held`` for staff to decide. Replies are therefore
-never sent twice; each public reply is claimed on its own, so a killed worker leaves at most one
-in doubt, while staff alerts (at-least-once: requeued) go ``CLAIM_BATCH`` at a time. Items of a
+never sent twice. Items go ``CLAIM_BATCH`` at a time, except replies on platforms that cannot
+look them up (Telegram): those are claimed on their own, so a killed worker leaves at most one
+of them for staff; staff alerts left in ``sending`` are sent again (at least once). Items of a
 batch not yet tried when the drain is interrupted (an exception,
 cancellation) or when the claim is half its lease old (a slow platform) go back to the queue, so
 a platform call must take less than half of ``outbox.sending_lease``.
@@ -43,6 +44,8 @@ from connectors.base import Capability, Connector, PostKind, Sent
 from connectors.base import Post as IncomingPost
 from connectors.errors import (
     ConnectorError,
+    MalformedResponse,
+    NetworkError,
     NotFound,
     RateLimited,
     TransientError,
@@ -129,10 +132,12 @@ class DrainStats:
     failed: int = 0
     reconciled: int = 0
     held: int = 0
+    in_doubt: int = 0  # replies that may have gone out: reconciled before any retry
     by_kind: Counter[tuple[str, str]] = field(default_factory=Counter)  # (kind, outcome)
 
     def count(self, outcome: str, kind: str) -> None:
-        """One more item of ``kind`` with ``outcome`` (sent, retried, failed, reconciled, held)."""
+        """One more item of ``kind`` with ``outcome`` (sent, retried, failed, reconciled, held,
+        in_doubt)."""
         setattr(self, outcome, getattr(self, outcome) + 1)
         self.by_kind[(kind, outcome)] += 1
 
@@ -279,9 +284,9 @@ class Outbox:
         chunk: list[list[OutboxItem]] = []
         size = 0
         for batch in group_alerts(self.due(session, limit), group_after):
-            if batch[0].kind == OutboxKind.REPLY.value:
-                # A public reply is claimed and recorded on its own: a worker killed mid-chunk
-                # leaves at most one reply for reconcile (or staff) to resolve, as before.
+            if not self._reconcilable(batch[0]):
+                # A reply the platform cannot look up is claimed and recorded on its own: a
+                # worker killed mid-chunk leaves at most one such reply held for staff.
                 await self._deliver_chunk(session, [batch], stats)
                 continue
             chunk.append(batch)
@@ -292,6 +297,14 @@ class Outbox:
         if chunk:
             await self._deliver_chunk(session, chunk, stats)
         return stats
+
+    def _reconcilable(self, item: OutboxItem) -> bool:
+        """Whether ``item`` left in ``sending`` by a crash can be resolved without staff:
+        staff messages (sent again) and replies on platforms that can find them."""
+        if item.kind != OutboxKind.REPLY.value:
+            return True
+        connector = self.connectors.get(item.channel)
+        return connector is not None and Capability.RECONCILE in connector.capabilities
 
     async def _deliver_chunk(
         self, session: Session, batches: list[list[OutboxItem]], stats: DrainStats
@@ -331,6 +344,13 @@ class Outbox:
                 assert isinstance(self.sink, GroupingSink)
                 payloads = [dict(item.payload) for item in items]
                 external_id = await self.sink.send_alert_group(payloads, [i.key for i in items])
+        except (NetworkError, MalformedResponse) as exc:
+            # The request may have reached the platform (the answer was lost or unreadable).
+            for item in items:
+                if item.kind == OutboxKind.REPLY.value:
+                    self._in_doubt(item, exc, stats)  # a public reply: check before any retry
+                else:
+                    self._retry_or_fail(item, exc, stats)  # staff messages: at least once
         except TransientError as exc:
             for item in items:
                 self._retry_or_fail(item, exc, stats)
@@ -347,6 +367,14 @@ class Outbox:
             for item in items:
                 self._set_sent(item, external_id, now)
                 stats.count("sent", item.kind)
+
+    def _in_doubt(self, item: OutboxItem, exc: Exception, stats: DrainStats) -> None:
+        """Leave a reply that may have gone out in ``sending`` with a claim already stale:
+        the next drain's :meth:`reconcile` asks the platform (or holds it for staff) before
+        anything is sent again."""
+        item.last_error = f"may have been sent ({type(exc).__name__}: {exc}); checking"
+        item.claimed_at = self.clock() - timedelta(seconds=self.settings.sending_lease)
+        stats.count("in_doubt", item.kind)
 
     def _retry_or_fail(self, item: OutboxItem, exc: Exception, stats: DrainStats) -> None:
         item.last_error = f"{type(exc).__name__}: {exc}"

@@ -19,7 +19,7 @@ from bot.models import Conversation, OutboxItem, OutboxKind, OutboxState
 from bot.outbox import CLAIM_BATCH, Outbox
 from config.settings import OutboxSettings
 from connectors.base import Capability, Post, Sent
-from connectors.errors import RateLimited
+from connectors.errors import ConnectorError, MalformedResponse, NetworkError, RateLimited
 from connectors.replay import ReplayConnector, ReplaySettings
 from tests.helpers import T0, KeywordAnalyser, make_post, replay_settings
 
@@ -34,6 +34,7 @@ class FlakyReplay(ReplayConnector):
     crash_before = False
     crash_after = False
     rate_limit_once = False
+    lost_answer: ConnectorError | None = None  # raised once, after the platform accepted
 
     def reply_sync(self, to: Post, text: str, key: str) -> Sent:
         if self.rate_limit_once:
@@ -44,6 +45,9 @@ class FlakyReplay(ReplayConnector):
         sent = super().reply_sync(to, text, key)
         if self.crash_after:
             raise Crash
+        if self.lost_answer is not None:
+            lost, self.lost_answer = self.lost_answer, None
+            raise lost
         return sent
 
 
@@ -140,6 +144,48 @@ async def test_without_reconciliation_an_interrupted_reply_is_held(
     assert len(replies_sent(tmp_path)) == 1
 
 
+@pytest.mark.parametrize(
+    "lost",
+    [NetworkError("connection reset mid-response"), MalformedResponse("200 with a cut-off body")],
+)
+async def test_a_reply_whose_answer_is_lost_is_checked_not_sent_again(
+    tmp_path: Path, database_url: str, lost: ConnectorError
+) -> None:
+    salon = await prepared(tmp_path, database_url)
+    salon.connectors["s"].lost_answer = lost  # type: ignore[attr-defined]
+    first = await salon.deliver()
+    assert (first.sent, first.in_doubt, first.failed) == (0, 1, 0)
+    assert item_state(salon).state == OutboxState.SENDING.value  # not retried blindly
+    second = await salon.deliver()  # the platform has it: recorded, not sent again
+    assert (second.reconciled, second.sent) == (1, 0)
+    assert item_state(salon).state == OutboxState.SENT.value
+    assert len(replies_sent(tmp_path)) == 1
+
+
+async def test_a_lost_answer_without_reconciliation_is_held_for_staff(
+    tmp_path: Path, database_url: str
+) -> None:
+    salon = await prepared(tmp_path, database_url, capabilities=frozenset({Capability.REPLY}))
+    salon.connectors["s"].lost_answer = NetworkError("timeout")  # type: ignore[attr-defined]
+    assert (await salon.deliver()).in_doubt == 1
+    assert (await salon.deliver()).held == 1
+    assert item_state(salon).state == OutboxState.HELD.value
+    assert len(replies_sent(tmp_path)) == 1
+
+
+async def test_an_alert_whose_answer_is_unreadable_is_retried_not_failed(
+    session: Session,
+) -> None:
+    def unreadable(key: str) -> None:
+        raise MalformedResponse("200 but not JSON")
+
+    outbox = Outbox({}, StepSink(unreadable), OutboxSettings(), clock=lambda: T0)
+    add_alerts(session, 1, T0)
+    stats = await outbox.drain(session)
+    assert (stats.retried, stats.failed) == (1, 0)  # staff messages: at least once
+    assert [state for _, state, _ in states(session)] == [OutboxState.QUEUED.value]
+
+
 async def test_dry_run_decides_but_sends_nothing(tmp_path: Path, database_url: str) -> None:
     salon = await prepared(tmp_path, database_url)
     salon.outbox.settings = salon.outbox.settings.model_copy(update={"dry_run": True})
@@ -205,8 +251,22 @@ async def test_a_drain_claims_and_records_items_in_batches(
     assert (conv.own_posts, conv.first_response_at) == (1, reply.sent_at)  # noted once
 
 
-async def test_a_public_reply_is_claimed_on_its_own(tmp_path: Path, database_url: str) -> None:
-    salon = await prepared(tmp_path, database_url)  # one reply, queued before the alerts
+@pytest.mark.parametrize(
+    ("capabilities", "expected"),
+    [
+        # a platform that cannot look a reply up: claimed alone (a crash holds one for staff)
+        (frozenset({Capability.REPLY}), [["alert"] * 5, ["reply"]]),
+        # one that can: in the chunk (a crash leaves it to reconcile)
+        (None, [["alert"] * 5 + ["reply"]]),
+    ],
+)
+async def test_a_reply_the_platform_cannot_look_up_is_claimed_on_its_own(
+    tmp_path: Path,
+    database_url: str,
+    capabilities: frozenset[Capability] | None,
+    expected: list[list[str]],
+) -> None:
+    salon = await prepared(tmp_path, database_url, capabilities=capabilities)
     with salon.session() as session:
         add_alerts(session, 5, salon.outbox.clock())
     claims: list[list[str]] = []
@@ -219,8 +279,7 @@ async def test_a_public_reply_is_claimed_on_its_own(tmp_path: Path, database_url
 
     salon.outbox.claim = recording_claim  # type: ignore[method-assign]
     assert (await salon.deliver()).sent == 6
-    # killed mid-chunk, a worker leaves at most one reply in doubt (alerts are requeued)
-    assert sorted(claims) == [["alert"] * 5, ["reply"]]
+    assert sorted(claims) == expected
 
 
 async def test_an_interrupted_batch_requeues_the_items_it_did_not_try(session: Session) -> None:
