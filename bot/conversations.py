@@ -17,11 +17,11 @@ here works on a whole batch in a couple of statements, in the caller's transacti
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, fields
+from dataclasses import fields
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -171,7 +171,13 @@ def track_new_posts(session: Session, posts: Sequence[tuple[int, IncomingPost]])
             note_own_post(snap, post.created_at, count=post.id not in counted)
         else:
             note_public_arrival(snap, post.created_at)
-    session.execute(update(Conversation), [asdict(s) for s in snapshots.values()])
+    # Core executemany on the table: no per-row ORM work, no deep copies of the values.
+    names = [f.name for f in fields(ConversationRow) if f.name != "id"]
+    table = Conversation.__table__  # type: ignore[attr-defined]
+    session.connection().execute(
+        update(table).where(table.c.id == bindparam("row_id")),
+        [{"row_id": s.id, **{n: getattr(s, n) for n in names}} for s in snapshots.values()],
+    )
     _expire_loaded(session, set(ids))
 
 
