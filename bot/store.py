@@ -83,11 +83,15 @@ def _author_ids(
         for (platform, author_id), post in wanted.items()
     ]
     insert_ignoring_conflicts(session, Author, rows)
-    found: dict[tuple[str, str], Author] = {}
+    found: dict[tuple[str, str], Any] = {}  # rows, not ORM objects: only these columns
+    names = ("id", "platform", "platform_id", "erased", "handle", "name", "followers", "is_bot")
+    columns = [col(getattr(Author, name)) for name in names]
     for platform in {p for p, _ in wanted}:
         ids = [a for p, a in wanted if p == platform]
-        for author in session.scalars(
-            select(Author).where(col(Author.platform) == platform, col(Author.platform_id).in_(ids))
+        for author in session.execute(
+            select(*columns).where(
+                col(Author.platform) == platform, col(Author.platform_id).in_(ids)
+            )
         ):
             found[(author.platform, author.platform_id)] = author
     changes = []
