@@ -430,13 +430,6 @@ class FeatureExtractor:
         ).hexdigest()
         self.sharing_key = (tuple(sorted(shape.items())), lexicon_digest)
 
-    def analyse(self, text: str) -> tuple[str, list[str], list[bool]]:
-        """Normalised text, tokens and negation flags for one text (useful for debugging)."""
-        norm = normalize(text)
-        tokens = tokenize(norm)
-        neg = mark_negation(tokens) if self.config.negation else [False] * len(tokens)
-        return norm, tokens, neg
-
     def transform(self, texts: Iterable[str]) -> SparseBatch:
         """Extract features for a batch of texts."""
         cfg = self.config
