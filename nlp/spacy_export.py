@@ -43,11 +43,12 @@ def spacy_pipeline(task: str, folder: Path) -> Language:
     assert isinstance(component, ModelFolderIO)
     component.load_model_dir(folder)
     meta = read_meta(folder)
-    pipeline.meta.update({**meta, "lang": "xx", "name": str(meta.get("name", name))})
-    pipeline.meta.setdefault("description", f"Salon {task} model (see docs/models.md)")
-    if not pipeline.meta["description"]:
+    pipeline.meta.update(meta)  # the model's own keys next to spaCy's
+    pipeline.meta.update(
+        lang="xx", name=str(meta.get("name", name)), version=str(meta.get("version", "0.0.0"))
+    )
+    if not pipeline.meta.get("description"):
         pipeline.meta["description"] = f"Salon {task} model (see docs/models.md)"
-    pipeline.meta["version"] = str(meta.get("version", "0.0.0"))
     return pipeline
 
 
